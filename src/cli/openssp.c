@@ -1,0 +1,85 @@
+/* openssp.c — the headless OpenSSP tool
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <glib/gi18n.h>
+
+#include "ossp-cli.h"
+
+/* One verb group per line; each group parses its own sub-commands. */
+static const OsspCliVerb verbs[] = {
+  { "chip", ossp_cli_chip, "List chip families and show their OTP maps" },
+};
+
+static void
+print_usage (void)
+{
+  g_print ("Usage: openssp [--json] [--yes] [--quiet] COMMAND [SUBCOMMAND] [OPTIONS…]\n\n"
+           "Secure Secret Provisioning for STM32MP13, STM32MP15 and STM32MP25.\n\n"
+           "Commands:\n");
+  for (guint i = 0; i < G_N_ELEMENTS (verbs); i++)
+    g_print ("  %-10s %s\n", verbs[i].name, verbs[i].summary);
+  g_print ("\nGlobal options (anywhere on the line):\n"
+           "  --json     print results, and failures, as JSON on stdout\n"
+           "  --yes      confirm irreversible steps without asking (automation)\n"
+           "  --quiet    print less\n"
+           "  --version  print the version\n\n"
+           "Run 'openssp COMMAND --help' for the options of a command.\n"
+           "Exit codes: 0 success, 2 usage, others per error kind (see docs/cli.md).\n");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  OsspCli cli = { 0 };
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+
+  setlocale (LC_ALL, "");
+  /* secrets are held in memory: keep them out of core dumps */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+  /* Global flags may appear anywhere, so scripts can append --json. */
+  g_ptr_array_add (args, argv[0]);
+  for (int i = 1; i < argc; i++)
+    {
+      if (g_str_equal (argv[i], "--json"))
+        cli.json = TRUE;
+      else if (g_str_equal (argv[i], "--yes") || g_str_equal (argv[i], "-y"))
+        cli.yes = TRUE;
+      else if (g_str_equal (argv[i], "--quiet") || g_str_equal (argv[i], "-q"))
+        cli.quiet = TRUE;
+      else
+        g_ptr_array_add (args, argv[i]);
+    }
+  g_ptr_array_add (args, NULL);
+  argc = (int) args->len - 1;
+  argv = (char **) args->pdata;
+
+  if (argc < 2 || g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") ||
+      g_str_equal (argv[1], "help"))
+    {
+      print_usage ();
+      return argc < 2 ? OSSP_EXIT_USAGE : OSSP_EXIT_OK;
+    }
+  if (g_str_equal (argv[1], "--version") || g_str_equal (argv[1], "version"))
+    {
+      g_print ("openssp %s\n", PACKAGE_VERSION);
+      return OSSP_EXIT_OK;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (verbs); i++)
+    if (g_str_equal (argv[1], verbs[i].name))
+      {
+        cli.prog = verbs[i].name;
+        return verbs[i].run (&cli, argc - 1, argv + 1);
+      }
+
+  return ossp_cli_usage_error (&cli, "Unknown command \"%s\"; run 'openssp --help' for the list",
+                               argv[1]);
+}

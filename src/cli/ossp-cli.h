@@ -1,0 +1,78 @@
+/* ossp-cli.h — shared plumbing of the `openssp` command-line tool
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <openssp.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  gboolean    json;      /* --json: results and failures as JSON on stdout */
+  gboolean    yes;       /* --yes: confirm irreversible steps without asking */
+  gboolean    quiet;
+  const char *prog;      /* "openssp keys generate", for messages */
+} OsspCli;
+
+typedef int (*OsspCliVerbFunc) (OsspCli *cli, int argc, char **argv);
+
+typedef struct {
+  const char      *name;
+  OsspCliVerbFunc  run;
+  const char      *summary;
+} OsspCliVerb;
+
+/* One line per verb group: each lives in its own ossp-cli-<group>.c */
+int ossp_cli_chip      (OsspCli *cli, int argc, char **argv);
+
+/* Exit codes (docs/cli.md): 0 success, 2 usage, otherwise
+ * ossp_error_exit_code() of the failure. */
+#define OSSP_EXIT_OK 0
+#define OSSP_EXIT_USAGE 2
+
+/* Parse options of one sub-command; prints usage errors itself. */
+gboolean   ossp_cli_parse_options   (OsspCli        *cli,
+                                     const char     *command,
+                                     const char     *parameter_string,
+                                     const char     *summary,
+                                     GOptionEntry   *entries,
+                                     int            *argc,
+                                     char         ***argv,
+                                     int            *exit_code);
+int        ossp_cli_usage_error     (OsspCli        *cli,
+                                     const char     *format,
+                                     ...) G_GNUC_PRINTF (2, 3);
+int        ossp_cli_fail            (OsspCli        *cli,
+                                     const GError   *error);
+int        ossp_cli_fail_with_details (OsspCli      *cli,
+                                     const GError   *error,
+                                     JsonNode       *details);
+void       ossp_cli_print_json      (OsspCli        *cli,
+                                     JsonNode       *node);
+void       ossp_cli_print_builder   (OsspCli        *cli,
+                                     JsonBuilder    *builder);
+void       ossp_cli_warn            (OsspCli        *cli,
+                                     const char     *format,
+                                     ...) G_GNUC_PRINTF (2, 3);
+void       ossp_cli_message         (OsspCli        *cli,
+                                     const char     *format,
+                                     ...) G_GNUC_PRINTF (2, 3);
+
+/* Passwords: --password-file, --password-env, or a prompt without echo.
+ * Never a plain argument. Returned in wiped memory (ossp_secure_strfree). */
+char      *ossp_cli_read_password   (OsspCli        *cli,
+                                     const char     *password_file,
+                                     const char     *password_env,
+                                     const char     *prompt,
+                                     gboolean        confirm,
+                                     GError        **error);
+
+/* Irreversible actions: prints nothing itself; asks the user to type
+ * @typed_word unless --yes. Fails with OSSP_ERROR_NOT_CONFIRMED. */
+gboolean   ossp_cli_confirm         (OsspCli        *cli,
+                                     const char     *question,
+                                     const char     *typed_word,
+                                     GError        **error);
+
+G_END_DECLS

@@ -1,0 +1,9 @@
+/* openssp.h — libopenssp, the OpenSSP model
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "ossp-error.h"
+#include "ossp-util.h"
+#include "ossp-chip.h"
