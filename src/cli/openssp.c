@@ -14,6 +14,7 @@
 /* One verb group per line; each group parses its own sub-commands. */
 static const OsspCliVerb verbs[] = {
   { "chip", ossp_cli_chip, "List chip families and show their OTP maps" },
+  { "payload", ossp_cli_payload, "Build, inspect and decrypt-verify the encrypted .ssp payload" },
 };
 
 static void
