@@ -9,3 +9,4 @@
 #include "ossp-chip.h"
 #include "ossp-pem.h"
 #include "ossp-key-pair.h"
+#include "ossp-keys.h"
