@@ -9,3 +9,6 @@
 #include "ossp-chip.h"
 #include "ossp-payload.h"
 #include "ossp-payload-gcm.h"
+#include "ossp-pem.h"
+#include "ossp-key-pair.h"
+#include "ossp-keys.h"
