@@ -7,3 +7,5 @@
 #include "ossp-error.h"
 #include "ossp-util.h"
 #include "ossp-chip.h"
+#include "ossp-backup-entry.h"
+#include "ossp-backup-list.h"
