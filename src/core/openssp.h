@@ -12,3 +12,5 @@
 #include "ossp-pem.h"
 #include "ossp-key-pair.h"
 #include "ossp-keys.h"
+#include "ossp-backup-entry.h"
+#include "ossp-backup-list.h"
