@@ -11,6 +11,8 @@
 #include <gnutls/crypto.h>
 
 #include "ossp-error.h"
+#include "ossp-backup-list.h"
+#include "ossp-key-pair.h"
 #include "ossp-payload.h"
 #include "ossp-payload-gcm.h"
 
@@ -20,13 +22,8 @@ static const OsspPayloadLayout layout_mp13 = { 212, 0x08, 32, 0x28, 0x2C, 0x3C, 
 
 /* payload.md §5.1 / §5.2 (ours) */
 #define OSOT_MAGIC "OSOT"
-#define OSBK_MAGIC "OSBK"
 #define OSOT_HEADER 8
 #define OSOT_ENTRY 12
-#define OSBK_HEADER 16
-#define OSBK_ENTRY 16
-#define OSBK_KIND_TAMP 1
-#define OSBK_KIND_BKPSRAM 2
 #define MP1_SECRET_FILE_MAX (OSSP_PAYLOAD_SECRETS_MAX - 4)
 
 typedef struct {
@@ -376,149 +373,27 @@ ossp_payload_set_oem_public_key (OsspPayload   *self,
   return TRUE;
 }
 
-static gboolean
-contains (const guint8 *hay, gsize len, const char *needle)
-{
-  gsize n = strlen (needle);
-
-  for (gsize i = 0; i + n <= len; i++)
-    if (memcmp (hay + i, needle, n) == 0)
-      return TRUE;
-  return FALSE;
-}
-
-/* DER tag-length reader for the few SPKI fields we need. */
-static gboolean
-der_next (const guint8 **p, const guint8 *end, guint8 tag, gsize *len)
-{
-  gsize l;
-
-  if (end - *p < 2 || (*p)[0] != tag)
-    return FALSE;
-  l = (*p)[1];
-  *p += 2;
-  if (l & 0x80)
-    {
-      guint n = l & 0x7f;
-      if (n == 0 || n > 2 || (gsize) (end - *p) < n)
-        return FALSE;
-      l = 0;
-      for (guint i = 0; i < n; i++)
-        l = (l << 8) | *(*p)++;
-    }
-  if ((gsize) (end - *p) < l)
-    return FALSE;
-  *len = l;
-  return TRUE;
-}
-
-static const struct {
-  const char *name;
-  guint8      oid[10];
-  gsize       oid_len;
-} known_curves[] = {
-  { "prime256v1",      { 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07 }, 8 },
-  { "brainpoolP256t1", { 0x2B, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, 0x08 }, 9 },
-  { "brainpoolP256r1", { 0x2B, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, 0x07 }, 9 },
-  { "secp384r1",       { 0x2B, 0x81, 0x04, 0x00, 0x22 }, 5 },
-  { "secp521r1",       { 0x2B, 0x81, 0x04, 0x00, 0x23 }, 5 },
-  { "secp256k1",       { 0x2B, 0x81, 0x04, 0x00, 0x0A }, 5 },
-};
-
-/* SubjectPublicKeyInfo for an EC key: the curve OID and the uncompressed
- * point. Brainpool curves are parsed here rather than through GnuTLS,
- * which does not know them. */
-static gboolean
-parse_ec_spki (const guint8 *der,
-               gsize         der_len,
-               const char  **out_curve,
-               guint8        out_xy[64],
-               GError      **error)
-{
-  static const guint8 ec_oid[] = { 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01 };
-  const guint8 *p = der, *end = der + der_len, *alg_end;
-  gsize len;
-
-  *out_curve = NULL;
-  if (!der_next (&p, end, 0x30, &len) || !der_next (&p, end, 0x30, &len))
-    goto bad;
-  alg_end = p + len;
-  if (!der_next (&p, alg_end, 0x06, &len))
-    goto bad;
-  if (len != sizeof ec_oid || memcmp (p, ec_oid, len) != 0)
-    {
-      g_set_error (error, OSSP_ERROR, OSSP_ERROR_UNSUPPORTED,
-                   "The public key is not an elliptic-curve key; the OEM root key must be ECDSA");
-      return FALSE;
-    }
-  p += len;
-  if (!der_next (&p, alg_end, 0x06, &len))
-    goto bad;
-  for (guint i = 0; i < G_N_ELEMENTS (known_curves); i++)
-    if (known_curves[i].oid_len == len && memcmp (known_curves[i].oid, p, len) == 0)
-      *out_curve = known_curves[i].name;
-  if (*out_curve == NULL)
-    *out_curve = "an unknown curve";
-  p = alg_end;
-  if (!der_next (&p, end, 0x03, &len))
-    goto bad;
-  if (len != 66 || p[0] != 0 || p[1] != 0x04)
-    {
-      /* wrong size: let the curve check name the real reason */
-      memset (out_xy, 0, 64);
-      return TRUE;
-    }
-  memcpy (out_xy, p + 2, 64);
-  return TRUE;
-
-bad:
-  g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_DATA,
-               "The public key does not parse as a SubjectPublicKeyInfo (PEM \"PUBLIC KEY\")");
-  return FALSE;
-}
-
+/* The keys area's loader checks the PEM, the curve and that the point is
+ * on it; the payload only needs X‖Y and the curve name. */
 gboolean
 ossp_payload_load_oem_public_key (OsspPayload  *self,
                                   const char   *path,
                                   GError      **error)
 {
-  g_autoptr(OsspSecret) file = NULL;
-  gnutls_datum_t pem, der = { NULL, 0 };
-  const char *curve = NULL;
+  g_autoptr(OsspKeyPair) key = NULL;
   guint8 xy[64];
-  gboolean ok;
-  int rc;
 
   if (!check_chip_takes (self, 64, error))
     return FALSE;
-  file = read_input (self, path, "OEM public key", FALSE, error);
-  if (file == NULL)
-    return FALSE;
-  if (contains (file->data, file->len, "PRIVATE KEY-----"))
+  key = ossp_key_pair_load_public (path, error);
+  if (key == NULL)
     {
-      g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_DATA,
-                   "%s is a private key; give the OEM public key (publicKey.pem) instead, "
-                   "the private key stays in the secure room", path);
+      g_prefix_error (error, "OEM public key: ");
       return FALSE;
     }
-  pem.data = file->data;
-  pem.size = (unsigned) file->len;
-  rc = gnutls_pem_base64_decode2 ("PUBLIC KEY", &pem, &der);
-  if (rc < 0)
-    {
-      /* DER is accepted too: what `openssl ec -pubout -outform DER` gives */
-      der.data = gnutls_malloc (file->len);
-      memcpy (der.data, file->data, file->len);
-      der.size = (unsigned) file->len;
-    }
-  ok = parse_ec_spki (der.data, der.size, &curve, xy, error);
-  gnutls_free (der.data);
-  if (!ok)
-    {
-      g_prefix_error (error, "%s: ", path);
-      return FALSE;
-    }
-  if (!ossp_payload_set_oem_public_key (self, xy, curve, error))
+  ossp_key_pair_get_public_raw (key, xy);
+  if (!ossp_payload_set_oem_public_key (self, xy, ossp_curve_get_name (ossp_key_pair_get_curve (key)),
+                                        error))
     {
       g_prefix_error (error, "%s: ", path);
       return FALSE;
@@ -649,78 +524,22 @@ check_osot (OsspChip      *chip,
   return TRUE;
 }
 
-/* "OSBK" v1 (payload.md §5.2); returns the memory kind (1 or 2) or 0. */
-static guint
-check_osbk (OsspChip      *chip,
+/* "OSBK" v1 (payload.md §5.2), parsed by the backup area's model; returns
+ * the list (its entries hold wiped copies of the data). */
+static OsspBackupList *
+parse_osbk (OsspChip      *chip,
             const guint8  *data,
             gsize          len,
+            guint         *out_kind,
             GError       **error)
 {
-  const OsspBackupMemoryInfo *mem;
-  guint kind, m;
-  gsize pos = OSBK_HEADER;
-  guint32 prev_end = 0;
+  g_autoptr(GBytes) bytes = ossp_backup_secure_bytes_new (data, len);
+  OsspBackupList *list = ossp_backup_list_new_from_bytes (chip, bytes, error);
 
-  if (len < OSBK_HEADER || memcmp (data, OSBK_MAGIC, 4) != 0)
-    {
-      g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_DATA,
-                   "not an OpenSSP backup file (it must start with \"OSBK\"; make it with "
-                   "'openssp backup build')");
-      return 0;
-    }
-  if (ossp_read_le16 (data + 4) != 1)
-    {
-      g_set_error (error, OSSP_ERROR, OSSP_ERROR_VERSION,
-                   "backup file version %u is not known; this OpenSSP reads version 1",
-                   ossp_read_le16 (data + 4));
-      return 0;
-    }
-  kind = ossp_read_le16 (data + 6);
-  m = ossp_read_le32 (data + 8);
-  if ((kind != OSBK_KIND_TAMP && kind != OSBK_KIND_BKPSRAM) || ossp_read_le32 (data + 12) != 0)
-    {
-      g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_DATA,
-                   "backup file header is damaged (memory kind %u; 1 = TAMP registers, 2 = backup SRAM)",
-                   kind);
-      return 0;
-    }
-  mem = ossp_chip_lookup_backup_memory (chip, kind == OSBK_KIND_TAMP ? "tamp" : "bkpsram");
-  if (mem == NULL)
-    {
-      g_set_error (error, OSSP_ERROR, OSSP_ERROR_UNSUPPORTED,
-                   "%s has no backup memory of this kind", ossp_chip_get_name (chip));
-      return 0;
-    }
-  for (guint i = 0; i < m; i++)
-    {
-      guint32 off, n;
-      if (len - pos < OSBK_ENTRY)
-        {
-          g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_DATA,
-                       "backup file is truncated in entry %u of %u", i, m);
-          return 0;
-        }
-      off = ossp_read_le32 (data + pos);
-      n = ossp_read_le32 (data + pos + 4);
-      if (n == 0 || off % 4 || n % 4 || off < prev_end || (guint64) off + n > mem->size ||
-          len - pos - OSBK_ENTRY < n || ossp_read_le32 (data + pos + 12) != 0)
-        {
-          g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_DATA,
-                       "backup file entry %u (offset 0x%X, %u bytes) is invalid: entries must be "
-                       "32-bit aligned, non-empty, sorted, non-overlapping and inside the %u-byte %s",
-                       i, off, n, mem->size, mem->name);
-          return 0;
-        }
-      prev_end = off + n;
-      pos += OSBK_ENTRY + n;
-    }
-  if (pos != len)
-    {
-      g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_DATA,
-                   "backup file has %" G_GSIZE_FORMAT " bytes after its %u entries", len - pos, m);
-      return 0;
-    }
-  return kind;
+  if (list != NULL)
+    *out_kind = g_str_equal (ossp_backup_list_get_memory_kind (list), "tamp")
+                ? OSSP_BACKUP_KIND_TAMP : OSSP_BACKUP_KIND_BKPSRAM;
+  return list;
 }
 
 gboolean
@@ -775,8 +594,9 @@ ossp_payload_add_backup (OsspPayload   *self,
                          guint32        base,
                          GError       **error)
 {
+  g_autoptr(OsspBackupList) list = NULL;
   const OsspBackupMemoryInfo *mem;
-  guint kind;
+  guint kind = 0;
   Backup *b;
 
   if (ossp_chip_get_n_backup_memories (self->chip) == 0)
@@ -786,14 +606,14 @@ ossp_payload_add_backup (OsspPayload   *self,
                    ossp_chip_get_name (self->chip));
       return FALSE;
     }
-  kind = check_osbk (self->chip, data, len, error);
-  if (kind == 0)
+  list = parse_osbk (self->chip, data, len, &kind, error);
+  if (list == NULL)
     return FALSE;
   mem = ossp_chip_lookup_backup_base (self->chip, base);
-  if (mem == NULL || !g_str_equal (mem->kind, kind == OSBK_KIND_TAMP ? "tamp" : "bkpsram"))
+  if (mem == NULL || !g_str_equal (mem->kind, kind == OSSP_BACKUP_KIND_TAMP ? "tamp" : "bkpsram"))
     {
       const OsspBackupMemoryInfo *want =
-        ossp_chip_lookup_backup_memory (self->chip, kind == OSBK_KIND_TAMP ? "tamp" : "bkpsram");
+        ossp_chip_lookup_backup_memory (self->chip, kind == OSSP_BACKUP_KIND_TAMP ? "tamp" : "bkpsram");
       g_autoptr(GString) msg = g_string_new (NULL);
       g_string_append_printf (msg, "Base address 0x%08X does not match the backup file: the file is "
                               "for %s, whose base is ", base, want->name);
@@ -1363,7 +1183,7 @@ ossp_payload_build (OsspPayload  *self,
       for (guint i = 0; i < self->backups->len; i++)
         {
           Backup *b = g_ptr_array_index (self->backups, i);
-          t = b->kind == OSBK_KIND_TAMP ? OSSP_PAYLOAD_SECTION_MP2_TAMP : OSSP_PAYLOAD_SECTION_MP2_BKPSRAM;
+          t = b->kind == OSSP_BACKUP_KIND_TAMP ? OSSP_PAYLOAD_SECTION_MP2_TAMP : OSSP_PAYLOAD_SECTION_MP2_BKPSRAM;
           g_array_append_val (types, t);
           g_array_append_val (bases, b->base);
           g_ptr_array_add (plains, b->data);
@@ -1626,30 +1446,46 @@ plan_osot (OsspPayload *self, const OsspSecret *plain)
     }
 }
 
-static void
-plan_osbk (OsspPayload *self, const OsspPayloadSection *s, const OsspSecret *plain)
+static gboolean
+plan_osbk (OsspPayload              *self,
+           const OsspPayloadSection *s,
+           const OsspSecret         *plain,
+           GError                  **error)
 {
-  guint m = ossp_read_le32 (plain->data + 8);
-  gsize pos = OSBK_HEADER;
   const char *kind = backup_kind_for_type (s->type);
-  const OsspBackupMemoryInfo *mem = ossp_chip_lookup_backup_memory (self->chip, kind);
+  guint got = 0;
+  g_autoptr(OsspBackupList) list = parse_osbk (self->chip, plain->data, plain->len, &got, error);
+  const OsspBackupMemoryInfo *mem;
 
-  for (guint i = 0; i < m; i++)
+  if (list == NULL)
+    return FALSE;
+  if (!g_str_equal (ossp_backup_list_get_memory_kind (list), kind))
     {
-      const guint8 *e = plain->data + pos;
-      guint32 off = ossp_read_le32 (e), n = ossp_read_le32 (e + 4), flags = ossp_read_le32 (e + 8);
-      g_autofree char *name = g_strdup_printf ("%s +0x%X", mem->name, off);
+      g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_DATA,
+                   "its backup file is for the other memory (%s)", ossp_backup_list_get_memory_kind (list));
+      return FALSE;
+    }
+  mem = ossp_backup_list_get_memory (list);
+  for (guint i = 0; i < ossp_backup_list_get_n_entries (list); i++)
+    {
+      OsspBackupEntry *e = ossp_backup_list_get_entry (list, i);
+      guint32 off = ossp_backup_entry_get_offset (e);
+      gsize n = 0;
+      const guint8 *bytes = g_bytes_get_data (ossp_backup_entry_get_data (e), &n);
+      const char *label = ossp_backup_entry_get_label (e);
+      g_autofree char *name = label && *label ? g_strdup (label)
+                                              : g_strdup_printf ("%s +0x%X", mem->name, off);
       OsspPayloadPlanItem *it = plan_add (self, OSSP_PAYLOAD_ACTION_WRITE, kind, s->base + off,
                                           name, 0, TRUE);
       it->len = n;
-      it->flags = flags;
+      it->flags = ossp_backup_entry_get_flags (e);
       it->data = ossp_secure_alloc (n);
-      memcpy (it->data, e + OSBK_ENTRY, n);
-      if (flags & 1)
-        it->note = g_strdup_printf ("wrapped with the HUK of the %s",
-                                    ((flags >> 1) & 3) == 2 ? "Cortex-M33 (TDCID2)" : "Cortex-A35 (TDCID1)");
-      pos += OSBK_ENTRY + n;
+      memcpy (it->data, bytes, n);
+      if (ossp_backup_entry_get_wrap (e))
+        it->note = g_strdup_printf ("wrapped with the %s",
+                                    ossp_backup_wrap_cpu_describe (ossp_backup_entry_get_cpu (e)));
     }
+  return TRUE;
 }
 
 gboolean
@@ -1701,14 +1537,8 @@ ossp_payload_decrypt (OsspPayload  *self,
           ok = ossp_payload_gcm_decrypt (self->key->data, nonce, aad, sizeof aad,
                                          sec + OSSP_PAYLOAD_MP2_SECTION_HEADER, plen, sec + 4,
                                          plain->data, &local);
-          if (ok)
-            ok = s->type == OSSP_PAYLOAD_SECTION_MP2_OTP
-                 ? check_osot (self->chip, plain->data, plain->len, &local)
-                 : check_osbk (self->chip, plain->data, plain->len, &local) ==
-                   (s->type == OSSP_PAYLOAD_SECTION_MP2_TAMP ? OSBK_KIND_TAMP : OSBK_KIND_BKPSRAM);
-          if (!ok && local == NULL)
-            g_set_error (&local, OSSP_ERROR, OSSP_ERROR_INVALID_DATA,
-                         "its backup file is for the other memory kind");
+          if (ok && s->type == OSSP_PAYLOAD_SECTION_MP2_OTP)
+            ok = check_osot (self->chip, plain->data, plain->len, &local);
         }
       if (!ok)
         {
@@ -1724,12 +1554,19 @@ ossp_payload_decrypt (OsspPayload  *self,
     {
       const OsspPayloadSection *s = ossp_payload_get_section (self, i);
       const OsspSecret *plain = g_ptr_array_index (self->plaintexts, i);
+      g_autoptr(GError) local = NULL;
+
       if (s->type == OSSP_PAYLOAD_SECTION_MP1_PAYLOAD)
         plan_mp1 (self, plain);
       else if (s->type == OSSP_PAYLOAD_SECTION_MP2_OTP)
         plan_osot (self, plain);
-      else
-        plan_osbk (self, s, plain);
+      else if (!plan_osbk (self, s, plain, &local))
+        {
+          ossp_payload_wipe_plaintext (self);
+          g_set_error (error, local->domain, local->code, "Section %u (%s): %s", i,
+                       ossp_payload_section_type_to_string (s->type), local->message);
+          return FALSE;
+        }
     }
   return TRUE;
 }
