@@ -8,3 +8,4 @@
 #include "ossp-util.h"
 #include "ossp-chip.h"
 #include "ossp-error-catalogue.h"
+#include "ossp-project.h"
