@@ -14,3 +14,5 @@
 #include "ossp-keys.h"
 #include "ossp-backup-entry.h"
 #include "ossp-backup-list.h"
+#include "ossp-error-catalogue.h"
+#include "ossp-project.h"
