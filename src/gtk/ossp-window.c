@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "ossp-window.h"
+#include "ossp-payload-page.h"
 #include "ossp-gui-resources.h"
 
 struct _OsspWindow
@@ -53,6 +54,7 @@ ossp_window_add_pages (OsspWindow *self)
     const char *title;
     const char *icon;
   } pages[] = {
+    { ossp_payload_page_get_type, "payload", N_("Payload"), "channel-secure-symbolic" },
     { NULL, NULL, NULL, NULL },
   };
 
