@@ -7,3 +7,5 @@
 #include "ossp-error.h"
 #include "ossp-util.h"
 #include "ossp-chip.h"
+#include "ossp-otp-item.h"
+#include "ossp-otp-secret.h"
