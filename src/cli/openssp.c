@@ -14,6 +14,7 @@
 /* One verb group per line; each group parses its own sub-commands. */
 static const OsspCliVerb verbs[] = {
   { "chip", ossp_cli_chip, "List chip families and show their OTP maps" },
+  { "otp", ossp_cli_otp, "Edit, check and build the OTP secret list (secret files)" },
 };
 
 static void

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "ossp-error.h"
@@ -1488,9 +1489,16 @@ ossp_otp_secret_new_from_json_data (OsspChip    *chip,
     }
   if (!json_parser_load_from_data (parser, data, len, &local))
     {
-      /* json-glib puts "<data>:line:column: " in front of its message */
-      g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_DATA, "Not valid JSON: %s",
-                   local->message);
+      /* json-glib writes "<data>:LINE:COLUMN: message" */
+      guint line = 0, column = 0;
+      int consumed = 0;
+      if (sscanf (local->message, "<data>:%u:%u: %n", &line, &column, &consumed) == 2 && consumed > 0)
+        g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_DATA,
+                     "Not valid JSON at line %u, column %u: %s", line, column,
+                     local->message + consumed);
+      else
+        g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_DATA, "Not valid JSON: %s",
+                     local->message);
       return NULL;
     }
   return ossp_otp_secret_new_from_json (chip, json_parser_get_root (parser), error);
