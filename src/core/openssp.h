@@ -16,3 +16,5 @@
 #include "ossp-backup-list.h"
 #include "ossp-error-catalogue.h"
 #include "ossp-project.h"
+#include "ossp-otp-item.h"
+#include "ossp-otp-secret.h"
