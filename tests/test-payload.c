@@ -375,6 +375,7 @@ check_round_trip (const char *chip_id)
               g_assert_cmphex (it->value, ==, 0xCAFEF00D);
               g_assert_cmpint (it->action, ==, OSSP_PAYLOAD_ACTION_BURN_LOCK);
               g_assert_cmphex (it->flags, ==, OSSP_OTP_ITEM_FLAG_LOCK | OSSP_OTP_ITEM_FLAG_STICKY_READ_LOCK);
+              g_assert_cmpstr (it->note, ==, "shadow read lock (sticky)");
             }
           if (g_str_equal (it->target, "tamp") && it->address == 0x46010120)
             {

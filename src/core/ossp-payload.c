@@ -1412,7 +1412,15 @@ plan_otp (OsspPayload *self, const OsspSecret *plain, GError **error)
                          : st->lock ? OSSP_PAYLOAD_ACTION_BURN_LOCK : OSSP_PAYLOAD_ACTION_BURN,
                      "otp", st->word, name, st->value, !from_header);
       it->flags = item && !mp1 ? ossp_otp_item_get_flags (item) : 0;
-      it->note = g_strdup (st->note);
+      if (st->note == NULL && (it->flags & (OSSP_OTP_ITEM_FLAG_STICKY_READ_LOCK | OSSP_OTP_ITEM_FLAG_STICKY_WRITE_LOCK)))
+        it->note = g_strdup_printf ("%s%s%s", (it->flags & OSSP_OTP_ITEM_FLAG_STICKY_READ_LOCK)
+                                    ? "shadow read lock (sticky)" : "",
+                                    (it->flags & OSSP_OTP_ITEM_FLAG_STICKY_READ_LOCK) &&
+                                    (it->flags & OSSP_OTP_ITEM_FLAG_STICKY_WRITE_LOCK) ? ", " : "",
+                                    (it->flags & OSSP_OTP_ITEM_FLAG_STICKY_WRITE_LOCK)
+                                    ? "write lock (sticky)" : "");
+      else
+        it->note = g_strdup (st->note);
     }
   if (mp1 && ossp_chip_get_ssp_state_word (self->chip) >= 0)
     plan_chip_step (self, (guint) ossp_chip_get_ssp_state_word (self->chip), "SSP_SUCCESS",
