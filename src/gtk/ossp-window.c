@@ -8,6 +8,7 @@
 
 #include "ossp-window.h"
 #include "ossp-gui-resources.h"
+#include "ossp-keys-page.h"
 
 struct _OsspWindow
 {
@@ -53,6 +54,7 @@ ossp_window_add_pages (OsspWindow *self)
     const char *title;
     const char *icon;
   } pages[] = {
+    { ossp_keys_page_get_type, "keys", N_("Keys"), "dialog-password-symbolic" },
     { NULL, NULL, NULL, NULL },
   };
 
