@@ -16,6 +16,8 @@ static const OsspCliVerb verbs[] = {
   { "chip", ossp_cli_chip, "List chip families and show their OTP maps" },
   { "keys", ossp_cli_keys, "Generate authentication key pairs, PKH and PKHTH (KeyGen_CLI)" },
   { "random", ossp_cli_random, "Write random secret bytes (AES key, nonce)" },
+  { "project", ossp_cli_project, "Create, check and show project files (*.openssp)" },
+  { "explain", ossp_cli_explain, "Explain an error code, exit code, HSM status word or device message" },
 };
 
 static void
