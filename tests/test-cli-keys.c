@@ -560,6 +560,52 @@ test_keygen_spellings (void)
   g_unsetenv ("OSSP_KEYGEN_PW");
 }
 
+/* keys hash on keys openssl wrote: clear SEC1 (no password asked),
+ * traditional DES-EDE3 and AES-192; the PKH equals openssl's */
+static void
+test_hash_openssl_forms (void)
+{
+  g_autofree char *dir = NULL, *plain = NULL, *des = NULL, *a192 = NULL, *pub = NULL;
+  g_autofree char *pwfile = NULL, *pass = NULL, *ref_hex = NULL;
+  const char *files[3];
+  guint8 ref[32];
+
+  if (!ossp_keys_test_have_openssl ())
+    return;
+  dir = ossp_test_make_tmpdir ();
+  plain = g_build_filename (dir, "plain.pem", NULL);
+  des = g_build_filename (dir, "des3.pem", NULL);
+  a192 = g_build_filename (dir, "aes192.pem", NULL);
+  pub = g_build_filename (dir, "pub.pem", NULL);
+  pwfile = ossp_keys_test_password_file (dir, PASSWORD);
+  pass = g_strdup_printf ("file:%s", pwfile);
+  g_assert_cmpint (ossp_keys_test_tool (NULL, NULL, "openssl", "ecparam", "-name", "prime256v1",
+                                        "-genkey", "-out", plain, NULL), ==, 0);
+  g_assert_cmpint (ossp_keys_test_tool (NULL, NULL, "openssl", "ec", "-in", plain, "-des3",
+                                        "-passout", pass, "-out", des, NULL), ==, 0);
+  g_assert_cmpint (ossp_keys_test_tool (NULL, NULL, "openssl", "ec", "-in", plain, "-aes192",
+                                        "-passout", pass, "-out", a192, NULL), ==, 0);
+  g_assert_cmpint (ossp_keys_test_tool (NULL, NULL, "openssl", "ec", "-in", plain, "-pubout",
+                                        "-out", pub, NULL), ==, 0);
+  ossp_keys_test_openssl_pkh (pub, FALSE, ref);
+  ref_hex = ossp_hex_encode (ref, 32);
+  files[0] = plain;
+  files[1] = des;
+  files[2] = a192;
+  for (guint i = 0; i < 3; i++)
+    {
+      /* no password source for the clear key: it must not ask */
+      g_autoptr(OsspTestRun) r = i == 0
+        ? ossp_test_run_cli (NULL, "keys", "hash", files[i], "--json", NULL)
+        : ossp_test_run_cli (NULL, "keys", "hash", files[i], "--password-file", pwfile, "--json", NULL);
+      g_autoptr(JsonNode) root = NULL;
+      g_assert_cmpint (r->exit_status, ==, 0);
+      root = ossp_test_run_json (r);
+      g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (json_object_get_array_member (json_node_get_object (root), "keys"), 0), "pkh"),
+                       ==, ref_hex);
+    }
+}
+
 static void
 test_usage_errors (void)
 {
@@ -588,6 +634,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-keys/hash-set", test_hash_set);
   g_test_add_func ("/cli-keys/random", test_random_verb);
   g_test_add_func ("/cli-keys/keygen-spellings", test_keygen_spellings);
+  g_test_add_func ("/cli-keys/hash-openssl-forms", test_hash_openssl_forms);
   g_test_add_func ("/cli-keys/usage-errors", test_usage_errors);
   return g_test_run ();
 }

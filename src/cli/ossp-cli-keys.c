@@ -241,19 +241,27 @@ keys_generate (OsspCli *cli, int argc, char **argv)
 
 /* keys hash / keys show: load existing keys */
 
-static gboolean
-is_private_pem (const char *path)
+typedef enum { PEM_PUBLIC, PEM_PRIVATE_CLEAR, PEM_PRIVATE_ENCRYPTED } PemKind;
+
+/* A cheap look at the text; the loaders do the real parsing. */
+static PemKind
+pem_kind (const char *path)
 {
   g_autofree guint8 *data = NULL;
   gsize len = 0;
+  PemKind kind = PEM_PUBLIC;
 
   data = ossp_file_read (path, 64 * 1024, &len, NULL);
-  if (data == NULL)
-    return FALSE;
-  return g_strstr_len ((const char *) data, (gssize) len, "PRIVATE KEY-----") != NULL;
+  if (data != NULL && g_strstr_len ((const char *) data, (gssize) len, "PRIVATE KEY-----") != NULL)
+    kind = g_strstr_len ((const char *) data, (gssize) len, "ENCRYPTED") != NULL
+           ? PEM_PRIVATE_ENCRYPTED : PEM_PRIVATE_CLEAR;
+  if (data != NULL)
+    ossp_secure_wipe (data, len);
+  return kind;
 }
 
-/* Public keys as they are; private keys with the password (asked once). */
+/* Public keys as they are; encrypted private keys with the password
+ * (asked once). */
 static OsspKeyPair *
 load_key (OsspCli     *cli,
           const char  *path,
@@ -262,16 +270,18 @@ load_key (OsspCli     *cli,
           char       **password,
           GError     **error)
 {
-  if (!is_private_pem (path))
+  PemKind kind = pem_kind (path);
+
+  if (kind == PEM_PUBLIC)
     return ossp_key_pair_load_public (path, error);
-  if (*password == NULL)
+  if (kind == PEM_PRIVATE_ENCRYPTED && *password == NULL)
     {
       g_autofree char *prompt = g_strdup_printf ("Password for %s: ", path);
       *password = ossp_cli_read_password (cli, password_file, password_env, prompt, FALSE, error);
       if (*password == NULL)
         return NULL;
     }
-  return ossp_key_pair_load_private (path, *password, error);
+  return ossp_key_pair_load_private (path, kind == PEM_PRIVATE_ENCRYPTED ? *password : NULL, error);
 }
 
 static int
