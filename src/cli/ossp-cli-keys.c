@@ -580,14 +580,20 @@ ossp_cli_is_keygen_option (const char *arg)
   return arg != NULL && g_strv_contains (opts, arg);
 }
 
+static void
+keygen_wipe (GPtrArray *passwords)
+{
+  for (guint i = 0; i < passwords->len; i++)
+    ossp_secure_strfree (g_ptr_array_index (passwords, i));
+  g_ptr_array_set_size (passwords, 0);
+}
+
 static int
 keygen_fail (OsspCli    *cli,
              GPtrArray  *passwords,
              GError     *error)
 {
-  for (guint i = 0; i < passwords->len; i++)
-    ossp_secure_strfree (g_ptr_array_index (passwords, i));
-  g_ptr_array_set_size (passwords, 0);
+  keygen_wipe (passwords);
   return ossp_cli_fail (cli, error);
 }
 
@@ -611,6 +617,7 @@ ossp_cli_keygen_compat (OsspCli *cli, int argc, char **argv)
 
       if (g_str_equal (a, "-v") || g_str_equal (a, "--version"))
         {
+          keygen_wipe (passwords);
           g_print ("STM32MP Key Generator compatible mode of openssp %s\n", PACKAGE_VERSION);
           return OSSP_EXIT_OK;
         }
@@ -621,6 +628,7 @@ ossp_cli_keygen_compat (OsspCli *cli, int argc, char **argv)
             return ossp_cli_usage_error (cli, "-rand takes a byte count and a file: -rand 16 key.bin");
           if (!ossp_parse_u32 (argv[i + 1], &nb, &error))
             return ossp_cli_fail (cli, error);
+          keygen_wipe (passwords);
           /* KeyGen -rand has no overwrite guard; ours keeps --force */
           for (int j = i + 3; j < argc; j++)
             if (g_str_equal (argv[j], "--force") || g_str_equal (argv[j], "-f"))
@@ -739,8 +747,7 @@ ossp_cli_keygen_compat (OsspCli *cli, int argc, char **argv)
                          force ? OSSP_WRITE_FLAGS_OVERWRITE : OSSP_WRITE_FLAGS_NONE, &error);
   if (!ok)
     return keygen_fail (cli, passwords, error);
-  for (guint i = 0; i < passwords->len; i++)
-    ossp_secure_strfree (g_ptr_array_index (passwords, i));
+  keygen_wipe (passwords);
   if (pubk != NULL && n == 0)
     {
       char *files[] = { (char *) pubk, NULL };
