@@ -265,6 +265,7 @@ check_fields (const OsspBackupMemoryInfo *memory,
 typedef struct {
   OsspBackupEntry *entry;
   int              index;
+  gboolean         candidate;  /* not in the list yet: "the new entry" */
 } EntryRef;
 
 static int
@@ -280,13 +281,16 @@ compare_refs (gconstpointer a,
 }
 
 static void
-describe_range (GString         *s,
-                OsspBackupEntry *entry,
-                int              index)
+describe_range (GString        *s,
+                const EntryRef *ref)
 {
+  OsspBackupEntry *entry = ref->entry;
   const char *label = ossp_backup_entry_get_label (entry);
 
-  g_string_append_printf (s, "entry %d", index);
+  if (ref->candidate)
+    g_string_append (s, "this entry");
+  else
+    g_string_append_printf (s, "entry %d", ref->index);
   if (label)
     g_string_append_printf (s, " \"%s\"", label);
   g_string_append_printf (s, " (0x%X..0x%" G_GINT64_MODIFIER "X)", ossp_backup_entry_get_offset (entry),
@@ -334,12 +338,12 @@ check_entries (const OsspBackupMemoryInfo *memory,
         {
           g_autoptr(GString) s = g_string_new (NULL);
           guint64 overlap_end = MIN (ossp_backup_entry_get_end (r->entry), ossp_backup_entry_get_end (reach->entry));
-          describe_range (s, r->entry, r->index);
+          describe_range (s, r);
           g_string_append (s, " overlaps ");
-          describe_range (s, reach->entry, reach->index);
+          describe_range (s, reach);
           g_string_append_printf (s, " in bytes 0x%X..0x%" G_GINT64_MODIFIER "X; move one of them",
                                   ossp_backup_entry_get_offset (r->entry), overlap_end - 1);
-          g_string_replace (s, "entry", "Entry", 1);
+          s->str[0] = g_ascii_toupper (s->str[0]);
           add_problem (problems, r->index, "offset", OSSP_BACKUP_SEVERITY_ERROR, "%s", s->str);
         }
       if (reach == NULL || ossp_backup_entry_get_end (r->entry) > ossp_backup_entry_get_end (reach->entry))
@@ -355,7 +359,7 @@ refs_of_list (OsspBackupList *self,
 
   for (guint i = 0; i < self->entries->len; i++)
     {
-      EntryRef r = { self->entries->pdata[i], (int) i };
+      EntryRef r = { self->entries->pdata[i], (int) i, FALSE };
       if ((int) i != skip_position)
         g_array_append_val (refs, r);
     }
@@ -597,7 +601,7 @@ ossp_backup_list_check_entry (OsspBackupList  *self,
 {
   g_autoptr(GArray) refs = refs_of_list (self, replace_position);
   GPtrArray *problems = ossp_backup_problems_new ();
-  EntryRef r = { entry, replace_position >= 0 ? replace_position : (int) self->entries->len };
+  EntryRef r = { entry, replace_position >= 0 ? replace_position : (int) self->entries->len, TRUE };
 
   g_array_append_val (refs, r);
   check_entries (self->memory, refs, FALSE, problems);
@@ -641,9 +645,19 @@ refuse_entry (GPtrArray   *problems,
               const char  *what,
               GError     **error)
 {
+  g_autoptr(GString) s = NULL;
+
   if (ossp_backup_problems_count_errors (problems) == 0)
     return FALSE;
-  set_error_from_problems (error, problems, what);
+  /* one entry: its index means nothing to the user yet, so leave it out */
+  s = g_string_new (what);
+  for (guint i = 0; i < problems->len; i++)
+    {
+      const OsspBackupProblem *p = problems->pdata[i];
+      if (p->severity == OSSP_BACKUP_SEVERITY_ERROR)
+        g_string_append_printf (s, "%s%s", i == 0 ? ": " : "; ", p->message);
+    }
+  g_set_error_literal (error, OSSP_ERROR, OSSP_ERROR_VALIDATION, s->str);
   return TRUE;
 }
 
@@ -964,6 +978,7 @@ ossp_backup_list_new_from_bytes_full (OsspChip   *chip,
       g_ptr_array_add (parsed, entry);
       r.entry = entry;
       r.index = (int) i;
+      r.candidate = FALSE;
       g_array_append_val (refs, r);
     }
   if (pos != size)
@@ -1307,9 +1322,9 @@ entry_data (JsonObject  *obj,
     }
   else
     {
-      g_autofree char *path = g_path_is_absolute (file) || base_dir == NULL
-                              ? g_canonicalize_filename (file, NULL)
-                              : g_canonicalize_filename (file, base_dir);
+      /* canonicalize takes an absolute folder only; the caller's may be "." */
+      g_autofree char *dir = base_dir ? g_canonicalize_filename (base_dir, NULL) : NULL;
+      g_autofree char *path = g_canonicalize_filename (file, dir);
       GBytes *bytes = read_secret_file (path, MAX_DATA_FILE_SIZE, &error);
       if (bytes == NULL)
         {
@@ -1485,7 +1500,7 @@ ossp_backup_list_new_from_json (OsspChip    *chip,
       for (guint i = 0; i < json_array_get_length (arr); i++)
         {
           OsspBackupEntry *entry = entry_from_json (json_array_get_element (arr, i), (int) i, base_dir, found);
-          EntryRef r = { entry, (int) i };
+          EntryRef r = { entry, (int) i, FALSE };
           if (entry == NULL)
             continue;
           g_ptr_array_add (parsed, entry);
