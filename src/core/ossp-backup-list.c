@@ -716,13 +716,10 @@ ossp_backup_list_replace_entry (OsspBackupList   *self,
   g_ptr_array_remove_index (self->entries, position);
   pos = sorted_position (self, ossp_backup_entry_get_offset (entry));
   g_ptr_array_insert (self->entries, (gint) pos, entry);
-  if (pos == position)
-    emit_changed (self, pos, 1, 1);
-  else
-    {
-      emit_changed (self, position, 1, 0);
-      emit_changed (self, pos, 0, 1);
-    }
+  /* one signal over the moved range: the model must be consistent with
+   * every items-changed it emits, so no remove-then-insert pair */
+  emit_changed (self, MIN (pos, position), MAX (pos, position) - MIN (pos, position) + 1,
+                MAX (pos, position) - MIN (pos, position) + 1);
   if (out_position)
     *out_position = pos;
   return TRUE;
