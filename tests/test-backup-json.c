@@ -276,6 +276,10 @@ test_malformed (void)
       "[{\"offset\": 0, \"hex\": \"zz\"}]}", OSSP_ERROR_VALIDATION, "hex", "not a hex digit" },
     { "{\"version\": 1, \"memory\": \"tamp\", \"base\": \"0x46010100\", \"entries\": "
       "[{\"offset\": 0, \"hex\": 1234}]}", OSSP_ERROR_VALIDATION, "hex", "must be a string" },
+    /* no digits at all (found by fuzz-backup-json): empty data, not a crash */
+    { "{\"version\": 1, \"memory\": \"tamp\", \"base\": \"0x46010100\", \"entries\": "
+      "[{\"offset\": 0, \"hex\": \"\"}, {\"offset\": 8, \"hex\": \" : \"}]}", OSSP_ERROR_VALIDATION, "data",
+      "empty" },
     { "{\"version\": 1, \"memory\": \"tamp\", \"base\": \"0x46010100\", \"entries\": "
       "[{\"offset\": 0, \"hex\": \"00112233\", \"length\": 8}]}", OSSP_ERROR_VALIDATION, "length", "says 8" },
     { "{\"version\": 1, \"memory\": \"tamp\", \"base\": \"0x46010100\", \"entries\": "

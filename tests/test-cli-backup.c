@@ -275,6 +275,22 @@ test_cli_usage (void)
   g_autoptr(OsspTestRun) both = ossp_test_run_cli (NULL, "backup", "new", "--memory", "tamp", NULL);
   g_autoptr(JsonNode) root = NULL;
 
+  {
+    g_autofree char *dir = ossp_test_make_tmpdir ();
+    g_autofree char *list = g_build_filename (dir, "l.json", NULL);
+    g_autoptr(OsspTestRun) made = ossp_test_run_cli (NULL, "backup", "new", "--memory", "bkpsram", "--out", list, NULL);
+    g_autoptr(OsspTestRun) empty = ossp_test_run_cli (NULL, "backup", "add", list, "--hex", "", "--json", NULL);
+    g_autoptr(OsspTestRun) piped = ossp_test_run_cli ("00112233 44556677\n", "backup", "add", list, "--hex", "-",
+                                                      "--show-secrets", "--json", NULL);
+    g_autoptr(JsonNode) r1 = NULL, r2 = NULL;
+    JsonObject *o;
+    g_assert_cmpint (made->exit_status, ==, 0);
+    g_assert_true (details_have (run_error (empty, 11, &r1), "entries[0].data", "empty"));
+    /* a key read from standard input stays out of the process list */
+    o = run_ok (piped, &r2);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
+                       json_object_get_array_member (o, "entries"), 0), "hex"), ==, "0011223344556677");
+  }
   g_assert_cmpint (help->exit_status, ==, 0);
   g_assert_nonnull (strstr (help->out, "import"));
   run_error (unknown, 2, &root);

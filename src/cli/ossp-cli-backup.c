@@ -303,8 +303,6 @@ read_hex_stdin (GError **error)
 {
   guint8 *buf = ossp_secure_alloc (MAX_STDIN_HEX + 1);
   gsize len = fread (buf, 1, MAX_STDIN_HEX + 1, stdin);
-  gsize n = 0;
-  guint8 *raw;
   GBytes *bytes = NULL;
 
   if (len > MAX_STDIN_HEX)
@@ -313,13 +311,8 @@ read_hex_stdin (GError **error)
   else
     {
       buf[len] = 0;
-      raw = ossp_hex_decode (g_strstrip ((char *) buf), &n, error);
-      if (raw != NULL)
-        {
-          bytes = ossp_backup_secure_bytes_new (raw, n);
-          ossp_secure_free (raw, n);
-        }
-      else
+      bytes = ossp_backup_bytes_from_hex (g_strstrip ((char *) buf), error);
+      if (bytes == NULL)
         g_prefix_error (error, "--hex - (standard input): ");
     }
   ossp_secure_free (buf, MAX_STDIN_HEX + 1);
@@ -345,16 +338,9 @@ entry_data_from_options (const char  *hex,
     return read_hex_stdin (error);
   if (hex != NULL)
     {
-      gsize n = 0;
-      guint8 *raw = ossp_hex_decode (hex, &n, error);
-      GBytes *bytes;
-      if (raw == NULL)
-        {
-          g_prefix_error (error, "--hex: ");
-          return NULL;
-        }
-      bytes = ossp_backup_secure_bytes_new (raw, n);
-      ossp_secure_free (raw, n);
+      GBytes *bytes = ossp_backup_bytes_from_hex (hex, error);
+      if (bytes == NULL)
+        g_prefix_error (error, "--hex: ");
       return bytes;
     }
   else

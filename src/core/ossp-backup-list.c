@@ -1305,16 +1305,9 @@ entry_data (JsonObject  *obj,
     }
   if (hex != NULL)
     {
-      gsize len = 0;
-      guint8 *raw = ossp_hex_decode (hex, &len, &error);
-      GBytes *bytes;
-      if (raw == NULL)
-        {
-          add_problem (problems, index, "hex", OSSP_BACKUP_SEVERITY_ERROR, "%s", error->message);
-          return NULL;
-        }
-      bytes = ossp_backup_secure_bytes_new (raw, len);
-      ossp_secure_free (raw, len);
+      GBytes *bytes = ossp_backup_bytes_from_hex (hex, &error);
+      if (bytes == NULL)
+        add_problem (problems, index, "hex", OSSP_BACKUP_SEVERITY_ERROR, "%s", error->message);
       return bytes;
     }
   else

@@ -387,8 +387,6 @@ editor_data (OsspBackupPage  *self,
 {
   const char *hex;
   g_autoptr(GError) error = NULL;
-  guint8 *raw;
-  gsize len = 0;
   GBytes *bytes;
 
   if (gtk_toggle_button_get_active (self->file_toggle))
@@ -406,14 +404,9 @@ editor_data (OsspBackupPage  *self,
       *why = g_strdup (_("Type the data as hex digits, e.g. 00112233"));
       return NULL;
     }
-  raw = ossp_hex_decode (hex, &len, &error);
-  if (raw == NULL)
-    {
-      *why = g_strdup (error->message);
-      return NULL;
-    }
-  bytes = ossp_backup_secure_bytes_new (raw, len);
-  ossp_secure_free (raw, len);
+  bytes = ossp_backup_bytes_from_hex (hex, &error);
+  if (bytes == NULL)
+    *why = g_strdup (error->message);
   return bytes;
 }
 
