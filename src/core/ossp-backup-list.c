@@ -140,19 +140,21 @@ set_error_from_problems (GError    **error,
                          const char *what)
 {
   g_autoptr(GString) s = g_string_new (NULL);
-  guint n = ossp_backup_problems_count_errors (problems);
+  guint n = ossp_backup_problems_count_errors (problems), shown = 0;
 
+  /* the first few only: the full list goes with the problems array */
   g_string_append_printf (s, "%s: %u problem%s", what, n, n == 1 ? "" : "s");
-  for (guint i = 0; i < problems->len; i++)
+  for (guint i = 0; i < problems->len && shown < 3; i++)
     {
       const OsspBackupProblem *p = problems->pdata[i];
+      g_autofree char *where = ossp_backup_problem_get_where (p);
       if (p->severity != OSSP_BACKUP_SEVERITY_ERROR)
         continue;
-      if (p->index >= 0)
-        g_string_append_printf (s, "; entry %d %s: %s", p->index, p->field ? p->field : "", p->message);
-      else
-        g_string_append_printf (s, "; %s: %s", p->field ? p->field : "list", p->message);
+      g_string_append_printf (s, "; %s: %s", where, p->message);
+      shown++;
     }
+  if (n > shown)
+    g_string_append_printf (s, "; and %u more", n - shown);
   g_set_error_literal (error, OSSP_ERROR, OSSP_ERROR_VALIDATION, s->str);
 }
 
