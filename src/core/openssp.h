@@ -9,3 +9,5 @@
 #include "ossp-chip.h"
 #include "ossp-backup-entry.h"
 #include "ossp-backup-list.h"
+#include "ossp-error-catalogue.h"
+#include "ossp-project.h"
