@@ -17,6 +17,7 @@ static const OsspCliVerb verbs[] = {
   { "payload", ossp_cli_payload, "Build, inspect and decrypt-verify the encrypted .ssp payload" },
   { "keys", ossp_cli_keys, "Generate authentication key pairs, PKH and PKHTH (KeyGen_CLI)" },
   { "random", ossp_cli_random, "Write random secret bytes (AES key, nonce)" },
+  { "backup", ossp_cli_backup, "STM32MP2 backup memory: entry lists (JSON) and the backup file" },
   { "project", ossp_cli_project, "Create, check and show project files (*.openssp)" },
   { "explain", ossp_cli_explain, "Explain an error code, exit code, HSM status word or device message" },
   { "otp", ossp_cli_otp, "Edit, check and build the OTP secret list (secret files)" },
