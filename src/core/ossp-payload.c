@@ -541,12 +541,26 @@ ossp_payload_set_secret (OsspPayload   *self,
 {
   if (chip_is_mp1 (self))
     {
+      g_autoptr(OsspSecret) plain = NULL;
+      g_autoptr(OsspOtpSecret) otp = NULL;
+
       if (len > MP1_SECRET_FILE_MAX || len % 4 != 0)
         {
           g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_DATA,
                        "The secret file has %" G_GSIZE_FORMAT " bytes; for %s it holds OTP words 59..95 "
                        "as little-endian 32-bit words: at most 148 bytes and a multiple of 4",
                        len, ossp_chip_get_name (self->chip));
+          return FALSE;
+        }
+      /* the OTP model's checks now, so the user sees them with the file */
+      plain = ossp_secret_new (4 + len);
+      ossp_write_le32 (plain->data, self->rma);
+      if (len)
+        memcpy (plain->data + 4, data, len);
+      otp = load_otp (self, plain->data, plain->len, error);
+      if (otp == NULL)
+        {
+          g_prefix_error (error, "The secret file: ");
           return FALSE;
         }
     }

@@ -56,6 +56,7 @@ struct _OsspPayloadPage
   GtkImage        *rma_status;
   GtkImage        *fsbl_status;
   GtkLabel        *summary_label;
+  GtkLabel        *entry_problem_label;
   GtkSpinner      *spinner;
   AdwActionRow    *inspect_row;
   GtkSwitch       *show_secrets_switch;
@@ -287,6 +288,14 @@ check_entries (OsspPayloadPage *self)
     gtk_widget_add_css_class (GTK_WIDGET (self->rma_row), "error");
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self->rma_row), "error");
+  /* an entry row has no subtitle: the reason goes under the group */
+  {
+    g_autofree char *text = g_strjoin ("\n", self->rma_problem ? self->rma_problem : "",
+                                       self->fsbl_problem ? self->fsbl_problem : "", NULL);
+    g_strstrip (text);
+    gtk_label_set_text (self->entry_problem_label, text);
+    gtk_widget_set_visible (GTK_WIDGET (self->entry_problem_label), *text != 0);
+  }
 }
 
 static gboolean
@@ -1137,6 +1146,7 @@ ossp_payload_page_class_init (OsspPayloadPageClass *klass)
   CHILD (rma_status);
   CHILD (fsbl_status);
   CHILD (summary_label);
+  CHILD (entry_problem_label);
   CHILD (spinner);
   CHILD (inspect_row);
   CHILD (show_secrets_switch);
