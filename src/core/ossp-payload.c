@@ -498,6 +498,9 @@ load_otp (OsspPayload   *self,
                        ? " (and more: run 'openssp otp check')" : "");
           return NULL;
         }
+      /* the RMA word is the payload's own input (--rma), with its own warning */
+      if (chip_is_mp1 (self) && pb->word == ossp_chip_get_rma_word (self->chip))
+        continue;
       add_warning (self, "%s", pb->message);
     }
   return g_steal_pointer (&otp);
