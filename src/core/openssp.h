@@ -9,5 +9,8 @@
 #include "ossp-chip.h"
 #include "ossp-backup-entry.h"
 #include "ossp-backup-list.h"
+#include "ossp-pem.h"
+#include "ossp-key-pair.h"
+#include "ossp-keys.h"
 #include "ossp-error-catalogue.h"
 #include "ossp-project.h"

@@ -9,6 +9,7 @@
 #include "ossp-window.h"
 #include "ossp-backup-page.h"
 #include "ossp-gui-resources.h"
+#include "ossp-keys-page.h"
 
 struct _OsspWindow
 {
@@ -54,6 +55,7 @@ ossp_window_add_pages (OsspWindow *self)
     const char *title;
     const char *icon;
   } pages[] = {
+    { ossp_keys_page_get_type, "keys", N_("Keys"), "dialog-password-symbolic" },
     { NULL, NULL, NULL, NULL },
     { ossp_backup_page_get_type, "backup", N_("Backup memory"), "drive-harddisk-symbolic" },
   };
