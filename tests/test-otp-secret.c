@@ -621,6 +621,9 @@ test_mp13_file_exact (void)
   g_assert_no_error (error);
   assert_words (back, (guint[]) { 61, 92, 93, 94, 95 }, 5);
   g_assert_cmphex (ossp_otp_item_get_value (ossp_otp_secret_lookup (back, 92)), ==, 0x00010203);
+  /* the byte order of EDMK comes back from the chip map */
+  g_assert_cmpuint (ossp_otp_item_get_format (ossp_otp_secret_lookup (back, 92)), ==, 1);
+  g_assert_cmpuint (ossp_otp_item_get_format (ossp_otp_secret_lookup (back, 61)), ==, 0);
 }
 
 static OsspOtpSecret *
