@@ -9,6 +9,7 @@
 #include "ossp-window.h"
 #include "ossp-otp-page.h"
 #include "ossp-gui-resources.h"
+#include "ossp-keys-page.h"
 
 struct _OsspWindow
 {
@@ -54,6 +55,7 @@ ossp_window_add_pages (OsspWindow *self)
     const char *title;
     const char *icon;
   } pages[] = {
+    { ossp_keys_page_get_type, "keys", N_("Keys"), "dialog-password-symbolic" },
     { NULL, NULL, NULL, NULL },
     { ossp_otp_page_get_type, "otp", N_("OTP secrets"), "dialog-password-symbolic" },
   };
