@@ -57,7 +57,7 @@ ossp_window_add_pages (OsspWindow *self)
   } pages[] = {
     { ossp_keys_page_get_type, "keys", N_("Keys"), "dialog-password-symbolic" },
     { NULL, NULL, NULL, NULL },
-    { ossp_otp_page_get_type, "otp", N_("OTP secrets"), "dialog-password-symbolic" },
+    { ossp_otp_page_get_type, "otp", N_("OTP secrets"), "security-high-symbolic" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
