@@ -23,3 +23,4 @@
 #include "ossp-keys.h"
 #include "ossp-error-catalogue.h"
 #include "ossp-project.h"
+#include "ossp-project-build.h"
