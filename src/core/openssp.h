@@ -18,8 +18,3 @@
 #include "ossp-project.h"
 #include "ossp-otp-item.h"
 #include "ossp-otp-secret.h"
-#include "ossp-pem.h"
-#include "ossp-key-pair.h"
-#include "ossp-keys.h"
-#include "ossp-error-catalogue.h"
-#include "ossp-project.h"
