@@ -7,3 +7,6 @@
 #include "ossp-error.h"
 #include "ossp-util.h"
 #include "ossp-chip.h"
+#include "ossp-pem.h"
+#include "ossp-key-pair.h"
+#include "ossp-keys.h"
