@@ -10,3 +10,5 @@
 #include "ossp-pem.h"
 #include "ossp-key-pair.h"
 #include "ossp-keys.h"
+#include "ossp-image.h"
+#include "ossp-pkcs11-signer.h"
