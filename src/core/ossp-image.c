@@ -1331,8 +1331,8 @@ write_to_sink (OsspImage              *self,
        * signature the key in the header does not accept */
       if (!verify_rs (self, digest, rs, error))
         {
-          g_prefix_error (error, "The new signature does not verify with the public key in the "
-                          "header (is the private key the one of that public key?): ");
+          g_prefix_error (error, "The signature does not verify with the public key in the header "
+                          "(made with another key, or over other bytes?): ");
           return FALSE;
         }
       memcpy (first + OFF_SIGNATURE, rs, 64);
