@@ -159,7 +159,7 @@ read_public_key (OsspPkcs11Signer  *self,
   if (pub)
     gnutls_pubkey_deinit (pub);
   if (key == NULL)
-    g_prefix_error (error, "No usable public key in the token (give it with --pubkey): ");
+    g_prefix_error (error, "No usable public key in the token (give it with --pkcs11-pubkey): ");
   return key;
 }
 
