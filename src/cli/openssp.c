@@ -15,6 +15,8 @@
 static const OsspCliVerb verbs[] = {
   { "chip", ossp_cli_chip, "List chip families and show their OTP maps" },
   { "image", ossp_cli_image, "Sign, verify and inspect STM32 images (SigningTool_CLI equivalent)" },
+  { "project", ossp_cli_project, "Create, check and show project files (*.openssp)" },
+  { "explain", ossp_cli_explain, "Explain an error code, exit code, HSM status word or device message" },
 };
 
 static void

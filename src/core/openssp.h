@@ -12,3 +12,5 @@
 #include "ossp-keys.h"
 #include "ossp-image.h"
 #include "ossp-pkcs11-signer.h"
+#include "ossp-error-catalogue.h"
+#include "ossp-project.h"
