@@ -643,6 +643,44 @@ ossp_image_new_from_payload_bytes (GBytes   *payload,
   return g_steal_pointer (&self);
 }
 
+OsspImage *
+ossp_image_open (const char  *path,
+                 guint32      version,
+                 gboolean     force_raw,
+                 GError     **error)
+{
+  g_autoptr(OsspImage) image = NULL;
+  guint32 have;
+
+  if (force_raw || !ossp_image_file_has_header (path))
+    {
+      if (version == 0)
+        {
+          g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_ARGUMENT,
+                       "%s has no STM32 header; choose the chip (or header version) so that one "
+                       "can be made", path);
+          return NULL;
+        }
+      return ossp_image_new_from_payload_file (path, version, error);
+    }
+  image = ossp_image_new_from_file (path, error);
+  if (image == NULL)
+    return NULL;
+  have = ossp_image_get_header_version (image);
+  if (version != 0 && version != have)
+    {
+      g_autofree char *h = ossp_image_version_to_string (have);
+      g_autofree char *w = ossp_image_version_to_string (version);
+      /* SigningTool: "Invalid Header version" (image-header.md §5) */
+      g_set_error (error, OSSP_ERROR, OSSP_ERROR_VALIDATION,
+                   "Invalid header version: %s already has a v%s header (%s), but v%s (%s) was "
+                   "asked for; a header is never converted", path, h,
+                   ossp_image_version_chip_name (have), w, ossp_image_version_chip_name (version));
+      return NULL;
+    }
+  return g_steal_pointer (&image);
+}
+
 /* ---- getters ---- */
 
 guint32
@@ -1024,6 +1062,62 @@ ossp_image_set_auth (OsspImage     *self,
   ossp_write_le32 (p + 4, (guint32) (OSSP_IMAGE_V2_HEADER_SIZE - pad_off));
   signed_range_changed (self);
   return analyze (self, "the image", error);
+}
+
+gboolean
+ossp_image_set_auth_from_keys (OsspImage     *self,
+                               OsspKeyPair   *signer,
+                               OsspKeyPair  **table,
+                               guint          n_table,
+                               gint           key_index,
+                               GError       **error)
+{
+  g_autofree guint8 *pkhs = NULL;
+  guint8 xy[64], other[64];
+  guint n_use = n_table;
+
+  ossp_key_pair_get_public_raw (signer, xy);
+  if (ossp_image_get_header_major (self) == 1)
+    {
+      if (n_table > 1 || key_index > 0)
+        {
+          g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_ARGUMENT,
+                       "A v1 header (STM32MP15) holds one public key, not a table of %u keys", n_table);
+          return FALSE;
+        }
+      if (n_table == 1)
+        {
+          ossp_key_pair_get_public_raw (table[0], other);
+          if (memcmp (other, xy, 64) != 0)
+            {
+              g_set_error (error, OSSP_ERROR, OSSP_ERROR_VALIDATION,
+                           "The public key given is not the public key of the signing key");
+              return FALSE;
+            }
+        }
+      return ossp_image_set_auth (self, ossp_key_pair_get_curve (signer), xy, NULL, 0, -1, error);
+    }
+
+  if (n_table > OSSP_IMAGE_MAX_KEYS)
+    {
+      g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_ARGUMENT,
+                   "%u public keys were given; a header table holds at most 8", n_table);
+      return FALSE;
+    }
+  if (n_table > 0)
+    {
+      pkhs = g_malloc (32 * (gsize) n_table);
+      for (guint i = 0; i < n_table; i++)
+        ossp_key_pair_get_pkh (table[i], TRUE, pkhs + 32 * i);
+    }
+  else
+    {
+      /* re-signing: keep the table the image already carries */
+      const guint8 *old = ossp_image_get_pkh_table (self, &n_use);
+      if (old != NULL)
+        pkhs = g_memdup2 (old, 32 * (gsize) n_use);
+    }
+  return ossp_image_set_auth (self, ossp_key_pair_get_curve (signer), xy, pkhs, n_use, key_index, error);
 }
 
 void
