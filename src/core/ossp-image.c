@@ -2019,7 +2019,10 @@ ossp_image_get_fields (OsspImage *self)
     }
   else
     add_field (fields, "signature", "Signature", "none (all zero)");
-  add_field (fields, "checksum", "Checksum", "0x%08X", ossp_image_get_checksum (self));
+  if (self->header_checksum_valid)
+    add_field (fields, "checksum", "Checksum", "0x%08X", ossp_image_get_checksum (self));
+  else
+    add_field (fields, "checksum", "Checksum", "computed when the image is written");
   add_field (fields, "image_length", "Image length", "%u bytes", ossp_image_get_length (self));
   add_field (fields, "entry_point", "Entry point", "0x%08X", ossp_image_get_entry_point (self));
   add_field (fields, "load_address", "Load address", "0x%08X", ossp_image_get_load_address (self));

@@ -8,6 +8,7 @@
 
 #include "ossp-window.h"
 #include "ossp-gui-resources.h"
+#include "ossp-image-page.h"
 
 struct _OsspWindow
 {
@@ -54,6 +55,7 @@ ossp_window_add_pages (OsspWindow *self)
     const char *icon;
   } pages[] = {
     { NULL, NULL, NULL, NULL },
+    { ossp_image_page_get_type, "image", N_("Image signing"), "document-edit-symbolic" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
