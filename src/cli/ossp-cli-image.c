@@ -109,7 +109,7 @@ is_option (const char *arg)
 /* Rewrites SigningTool's option names into ours. -pubk takes several
  * files (one per key); -pwd's value is moved into wiped memory and blanked
  * in argv, and a warning says that it was visible anyway. */
-static char **
+static GPtrArray *
 translate_signingtool (OsspCli       *cli,
                        int           *argc,
                        char         **argv,
@@ -172,7 +172,7 @@ translate_signingtool (OsspCli       *cli,
     }
   *argc = (int) out->len;
   g_ptr_array_add (out, NULL);
-  return (char **) g_ptr_array_free (g_steal_pointer (&out), FALSE);
+  return g_steal_pointer (&out);
 }
 
 /* ---- shared option handling ---- */
@@ -506,7 +506,8 @@ image_sign (OsspCli *cli, int argc, char **argv)
   g_auto(Signer) signer = { NULL };
   g_autoptr(GError) error = NULL;
   g_autoptr(OsspImage) image = NULL;
-  g_auto(GStrv) args = NULL;
+  g_autoptr(GPtrArray) args = NULL;
+  g_autofree char **view = NULL;
   GOptionEntry entries[] = {
     ENTRY_IN (&o),
     ENTRY_OUT (&o, "Signed image to write (-o)"),
@@ -531,7 +532,9 @@ image_sign (OsspCli *cli, int argc, char **argv)
   args = translate_signingtool (cli, &argc, argv, &o, &error);
   if (args == NULL)
     return ossp_cli_fail (cli, error);
-  argv = args;
+  /* option parsing drops entries from the array it gets; @args keeps them for freeing */
+  view = g_memdup2 (args->pdata, sizeof (char *) * args->len);
+  argv = view;
   if (!ossp_cli_parse_options (cli, "image sign", "",
                                "Sign an STM32 image (or a raw binary plus header fields) with ECDSA.\n"
                                "SigningTool_CLI spellings work too: -bin -pubk -prvk -pwd -o -t -iv -ep -la -of -hv -nk -s -dump.",
