@@ -7,8 +7,12 @@
 #include <glib/gi18n.h>
 
 #include "ossp-window.h"
+#include "ossp-payload-page.h"
+#include "ossp-backup-page.h"
+#include "ossp-otp-page.h"
 #include "ossp-gui-resources.h"
 #include "ossp-image-page.h"
+#include "ossp-keys-page.h"
 
 struct _OsspWindow
 {
@@ -54,6 +58,10 @@ ossp_window_add_pages (OsspWindow *self)
     const char *title;
     const char *icon;
   } pages[] = {
+    { ossp_keys_page_get_type, "keys", N_("Keys"), "dialog-password-symbolic" },
+    { ossp_otp_page_get_type, "otp", N_("OTP secrets"), "dialog-password-symbolic" },
+    { ossp_backup_page_get_type, "backup", N_("Backup memory"), "drive-harddisk-symbolic" },
+    { ossp_payload_page_get_type, "payload", N_("Payload"), "channel-secure-symbolic" },
     { NULL, NULL, NULL, NULL },
     { ossp_image_page_get_type, "image", N_("Image signing"), "document-edit-symbolic" },
   };
