@@ -123,7 +123,8 @@ translate_signingtool (OsspCli       *cli,
       const char *a = argv[i];
       gboolean done = FALSE;
 
-      if (i > 0 && (g_str_equal (a, "-pubk") || g_str_equal (a, "--public-key")))
+      if (i > 0 && (g_str_equal (a, "-pubk") || g_str_equal (a, "--public-key") ||
+                    g_str_equal (a, "--pubkeys")))
         {
           if (i + 1 >= *argc || is_option (argv[i + 1]))
             {
@@ -195,7 +196,7 @@ translate_signingtool (OsspCli       *cli,
   { "option-flags", 0, 0, G_OPTION_ARG_STRING, &(o)->option_flags, "v1 option flags / v2 extension flags (-of)", "FLAGS" }, \
   { "fix-checksum", 0, 0, G_OPTION_ARG_NONE, &(o)->fix_checksum, "Recompute a checksum that does not match the payload instead of refusing", NULL }
 #define ENTRIES_TABLE(o) \
-  { "pubkey", 'p', 0, G_OPTION_ARG_FILENAME_ARRAY, &(o)->pubkeys, "Public key PEM; repeat in key-index order for the v2 key table (-pubk)", "PEM" }, \
+  { "pubkey", 'p', 0, G_OPTION_ARG_FILENAME_ARRAY, &(o)->pubkeys, "Public key PEM; repeat in key-index order for the v2 key table (--pubkeys F…, -pubk F…)", "PEM" }, \
   { "key-index", 0, 0, G_OPTION_ARG_INT, &(o)->key_index, "v2: index of the signing key in the table (default: found from the key)", "I" }
 
 static gboolean
@@ -850,6 +851,8 @@ image_digest (OsspCli *cli, int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(OsspImage) image = NULL;
   g_autoptr(OsspKeyPair) signer = NULL;
+  g_autoptr(GPtrArray) args = NULL;
+  g_autofree char **view = NULL;
   g_autofree char *hex = NULL;
   guint8 digest[32];
   guint64 end;
@@ -867,6 +870,11 @@ image_digest (OsspCli *cli, int argc, char **argv)
   int exit_code;
   gboolean prepare;
 
+  args = translate_signingtool (cli, &argc, argv, &o, &error);
+  if (args == NULL)
+    return ossp_cli_fail (cli, error);
+  view = g_memdup2 (args->pdata, sizeof (char *) * args->len);
+  argv = view;
   if (!ossp_cli_parse_options (cli, "image digest", "",
                                "Prepare an image for a signer outside OpenSSP (a company PKI, an HSM tool) and print "
                                "what to sign. --pubkey names the signing public key (v1) or the key table with "
