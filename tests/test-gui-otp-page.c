@@ -182,6 +182,28 @@ test_gui_otp_page (void)
   g_assert_true (problems_mention (page, "Word 59"));
   g_assert_nonnull (strstr (summary (page), "1 word set, 1 locked, 0 errors, 2 warnings"));
   g_assert_true (gtk_widget_get_sensitive (named (page, "otp-build")));
+  /* the whole map: ST and non-writable words are shown, not editable */
+  screenshot (window, "otp-page-map.png");
+  {
+    g_autoptr(GPtrArray) entries = g_ptr_array_new ();
+    guint editable = 0, locked_out = 0;
+    find_all (named (page, "otp-column-view"), GTK_TYPE_ENTRY, entries);
+    for (guint i = 0; i < entries->len; i++)
+      {
+        GtkWidget *e = g_ptr_array_index (entries, i);
+        if (!gtk_widget_get_mapped (e))
+          continue;
+        if (gtk_editable_get_editable (GTK_EDITABLE (e)))
+          editable++;
+        else
+          {
+            locked_out++;
+            g_assert_nonnull (gtk_widget_get_tooltip_text (e));
+          }
+      }
+    /* the first rows are MP15 words 0.. (CFG0, part number…): ST's */
+    g_assert_cmpuint (locked_out, >, 0);
+  }
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (named (page, "otp-set-only")), TRUE);
   iterate (200);
   screenshot (window, "otp-page-mp15.png");

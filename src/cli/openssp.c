@@ -16,6 +16,7 @@ static const OsspCliVerb verbs[] = {
   { "chip", ossp_cli_chip, "List chip families and show their OTP maps" },
   { "image", ossp_cli_image, "Sign, verify and inspect STM32 images (SigningTool_CLI equivalent)" },
   { "payload", ossp_cli_payload, "Build, inspect and decrypt-verify the encrypted .ssp payload" },
+  { "otp", ossp_cli_otp, "Edit, check and build the OTP secret list (secret files)" },
   { "keys", ossp_cli_keys, "Generate authentication key pairs, PKH and PKHTH (KeyGen_CLI)" },
   { "random", ossp_cli_random, "Write random secret bytes (AES key, nonce)" },
   { "backup", ossp_cli_backup, "STM32MP2 backup memory: entry lists (JSON) and the backup file" },

@@ -27,6 +27,7 @@ typedef struct {
 int ossp_cli_chip      (OsspCli *cli, int argc, char **argv);
 int ossp_cli_image     (OsspCli *cli, int argc, char **argv);
 int ossp_cli_payload   (OsspCli *cli, int argc, char **argv);
+int ossp_cli_otp       (OsspCli *cli, int argc, char **argv);
 int ossp_cli_keys      (OsspCli *cli, int argc, char **argv);
 int ossp_cli_random    (OsspCli *cli, int argc, char **argv);
 /* KeyGen_CLI's own spelling (-abs DIR -pwd P… -n N, -rand N FILE): */

@@ -58,11 +58,11 @@ ossp_window_add_pages (OsspWindow *self)
     const char *title;
     const char *icon;
   } pages[] = {
+    /* in the order a set-up is made: keys, secrets, payload, then the factory */
     { ossp_keys_page_get_type, "keys", N_("Keys"), "dialog-password-symbolic" },
-    { ossp_otp_page_get_type, "otp", N_("OTP secrets"), "dialog-password-symbolic" },
+    { ossp_otp_page_get_type, "otp", N_("OTP secrets"), "security-high-symbolic" },
     { ossp_backup_page_get_type, "backup", N_("Backup memory"), "drive-harddisk-symbolic" },
     { ossp_payload_page_get_type, "payload", N_("Payload"), "channel-secure-symbolic" },
-    { NULL, NULL, NULL, NULL },
     { ossp_image_page_get_type, "image", N_("Image signing"), "document-edit-symbolic" },
   };
 
