@@ -18,3 +18,5 @@
 #include "ossp-project.h"
 #include "ossp-otp-item.h"
 #include "ossp-otp-secret.h"
+#include "ossp-image.h"
+#include "ossp-pkcs11-signer.h"
