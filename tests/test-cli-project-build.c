@@ -99,12 +99,12 @@ test_build_mp25_make_style (void)
 
   g_assert_cmpint (first->exit_status, ==, 0);
   r1 = ossp_test_run_json (first);
-  g_assert_cmpint (json_object_get_int_member (json_node_get_object (r1), "built"), ==, 4);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (r1), "built"), ==, 5);
   g_assert_cmpstr (step_state (r1, "secret-file"), ==, "built");
   g_assert_cmpstr (step_state (r1, "backup[0]"), ==, "built");
   g_assert_cmpstr (step_state (r1, "backup[1]"), ==, "built");
   g_assert_cmpstr (step_state (r1, "payload"), ==, "built");
-  g_assert_cmpstr (step_state (r1, "image"), ==, "not-configured");
+  g_assert_cmpstr (step_state (r1, "image"), ==, "built");
   /* secrets 0600, the encrypted payload may be read */
   g_assert_cmpint (g_stat (secret, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
@@ -115,7 +115,7 @@ test_build_mp25_make_style (void)
   g_assert_cmpint (second->exit_status, ==, 0);
   r2 = ossp_test_run_json (second);
   g_assert_cmpint (json_object_get_int_member (json_node_get_object (r2), "built"), ==, 0);
-  g_assert_cmpint (json_object_get_int_member (json_node_get_object (r2), "up_to_date"), ==, 4);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (r2), "up_to_date"), ==, 5);
   g_assert_nonnull (strstr (json_object_get_string_member (find_step (r2, "payload"), "reason"), "up to date"));
 
   /* one list edited: its backup file and the payload, nothing else */
@@ -127,6 +127,7 @@ test_build_mp25_make_style (void)
   g_assert_cmpstr (step_state (r3, "backup[1]"), ==, "built");
   g_assert_nonnull (strstr (json_object_get_string_member (find_step (r3, "backup[1]"), "reason"), "tamp.json"));
   g_assert_cmpstr (step_state (r3, "payload"), ==, "built");
+  g_assert_cmpstr (step_state (r3, "image"), ==, "up-to-date");
 
   /* --dry-run says what it would do and writes nothing */
   touch_later (tamp);
@@ -143,7 +144,7 @@ test_build_mp25_make_style (void)
 
   forced = build (project, "--force");
   r4 = ossp_test_run_json (forced);
-  g_assert_cmpint (json_object_get_int_member (json_node_get_object (r4), "built"), ==, 4);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (r4), "built"), ==, 5);
   g_assert_cmpstr (json_object_get_string_member (find_step (r4, "secret-file"), "reason"), ==, "--force");
 }
 
@@ -229,7 +230,7 @@ test_build_refuses_and_reports (void)
   g_autofree char *dir = g_path_get_dirname (project);
   g_autofree char *key = g_build_filename (dir, "enc_key.bin", NULL);
   g_autofree char *ssp = g_build_filename (dir, "out", "product.ssp", NULL);
-  g_autoptr(OsspTestRun) bad = NULL, set_in = NULL, set_out = NULL, image = NULL;
+  g_autoptr(OsspTestRun) bad = NULL, set_in = NULL, image = NULL;
   g_autoptr(JsonNode) root = NULL;
   JsonObject *err;
 
@@ -250,16 +251,31 @@ test_build_refuses_and_reports (void)
   }
   g_assert_true (g_file_set_contents (key, "0123456789abcdef", 16, NULL));
 
-  /* an image step this build cannot do is reported, not silently dropped */
+  /* the signed image verifies against the project's key hash (image verify --project) */
+  {
+    g_autoptr(OsspTestRun) built = build (project, NULL);
+    g_autoptr(OsspTestRun) verify = ossp_test_run_cli (NULL, "image", "verify", "--project", project, NULL);
+    g_assert_cmpint (built->exit_status, ==, 0);
+    g_assert_cmpint (verify->exit_status, ==, 0);
+    g_assert_nonnull (strstr (verify->err, "--pkh"));
+    g_assert_nonnull (strstr (verify->out, "PASS     pkh"));
+  }
+
+  /* a raw binary as image.input: a failing step says which and why */
   set_in = ossp_test_run_cli (NULL, "project", "set", project, "image.input", key, NULL);
-  set_out = ossp_test_run_cli (NULL, "project", "set", project, "image.output",
-                               g_build_filename (dir, "out", "signed.stm32", NULL), NULL);
   g_assert_cmpint (set_in->exit_status, ==, 0);
-  g_assert_cmpint (set_out->exit_status, ==, 0);
-  image = ossp_test_run_cli (NULL, "project", "build", project, NULL);
-  g_assert_cmpint (image->exit_status, ==, 0);
-  g_assert_nonnull (strstr (image->out, "image"));
-  g_assert_nonnull (strstr (image->out, "not part of this OpenSSP build"));
+  image = ossp_test_run_cli (NULL, "--json", "project", "build", project, NULL);
+  g_assert_cmpint (image->exit_status, ==, 3);
+  json_node_unref (root);
+  root = ossp_test_run_json (image);
+  err = json_object_get_object_member (json_node_get_object (root), "error");
+  g_assert_nonnull (strstr (json_object_get_string_member (err, "message"), "image ($.image.output)"));
+  g_assert_nonnull (strstr (json_object_get_string_member (err, "message"), "no STM32 header"));
+  {
+    JsonArray *details = json_object_get_array_member (err, "details");
+    JsonObject *last = json_array_get_object_element (details, json_array_get_length (details) - 1);
+    g_assert_cmpstr (json_object_get_string_member (last, "state"), ==, "failed");
+  }
 }
 
 int

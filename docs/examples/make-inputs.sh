@@ -35,6 +35,10 @@ run otp set otp.json 61 0xA1B2C3D4 --label "feature bits (test)"
 bytes 00112233445566778899aabbccddeeff > oem-secret.key
 chmod 600 oem-secret.key
 run otp set-key otp.json --word 64 --key-file oem-secret.key --format 2 --label "OEM secret key (test)"
+# a stand-in for TF-A's SSP image: 32 KiB of a test pattern with an unsigned header
+rm -f firmware.bin tf-a-ssp.stm32
+for i in $(seq 0 2047); do printf 'OpenSSP-TEST-FW!'; done > firmware.bin
+run image build --in firmware.bin --chip stm32mp15 --entry-point 0x2FFC2500 --type fsbl --out tf-a-ssp.stm32
 
 # --- STM32MP25: 8 OEM keys (PKHTH in OTP), backup SRAM and TAMP lists ------
 cd "$here/mp25"
@@ -56,4 +60,7 @@ run backup add bkpsram.json --offset 0x10 --hex 0011223344556677 --label "boot c
 run backup add bkpsram.json --data-file m33.key --wrap --cpu m33 --label "M33 key (test)"
 run backup new --chip stm32mp25 --memory tamp --base 0x46010100 --out tamp.json
 run backup add tamp.json --offset 0 --hex cafef00d --label "anti-rollback (test)"
+rm -f firmware.bin tf-a-ssp.stm32
+for i in $(seq 0 2047); do printf 'OpenSSP-TEST-FW!'; done > firmware.bin
+run image build --in firmware.bin --chip stm32mp25 --entry-point 0x0E002600 --type fsbl --out tf-a-ssp.stm32
 echo "Test inputs written under $here/mp15 and $here/mp25"

@@ -294,7 +294,6 @@ print_step (OsspCli         *cli,
     case OSSP_PROJECT_STEP_OUT_OF_DATE: what = dry_run ? "to build" : "building"; break;
     case OSSP_PROJECT_STEP_UP_TO_DATE: what = "skipped"; break;
     case OSSP_PROJECT_STEP_FAILED: what = "FAILED"; break;
-    case OSSP_PROJECT_STEP_UNAVAILABLE: what = "skipped"; break;
     case OSSP_PROJECT_STEP_NOT_CONFIGURED: what = "-"; break;
     default: what = "?"; break;
     }
@@ -320,7 +319,7 @@ project_build (OsspCli *cli, int argc, char **argv)
   g_autoptr(GPtrArray) steps = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = NULL;
-  guint n_built = 0, n_fresh = 0, n_unavailable = 0;
+  guint n_built = 0, n_fresh = 0;
   gint64 start = g_get_monotonic_time ();
   int exit_code;
 
@@ -362,7 +361,6 @@ project_build (OsspCli *cli, int argc, char **argv)
         }
       n_built += step->state == OSSP_PROJECT_STEP_BUILT || step->state == OSSP_PROJECT_STEP_OUT_OF_DATE;
       n_fresh += step->state == OSSP_PROJECT_STEP_UP_TO_DATE;
-      n_unavailable += step->state == OSSP_PROJECT_STEP_UNAVAILABLE;
       print_step (cli, step, dir, dry_run);
     }
 
@@ -382,8 +380,6 @@ project_build (OsspCli *cli, int argc, char **argv)
       json_builder_add_int_value (b, dry_run ? 0 : n_built);
       json_builder_set_member_name (b, "up_to_date");
       json_builder_add_int_value (b, n_fresh);
-      json_builder_set_member_name (b, "unavailable");
-      json_builder_add_int_value (b, n_unavailable);
       json_builder_set_member_name (b, "seconds");
       json_builder_add_double_value (b, (g_get_monotonic_time () - start) / 1e6);
       json_builder_set_member_name (b, "steps");
@@ -392,10 +388,8 @@ project_build (OsspCli *cli, int argc, char **argv)
       ossp_cli_print_builder (cli, b);
     }
   else
-    ossp_cli_message (cli, "%u %s, %u up to date%s%s, %.3f s", n_built,
-                      dry_run ? "to build" : "built", n_fresh,
-                      n_unavailable ? ", " : "", n_unavailable ? "some not available in this build" : "",
-                      (g_get_monotonic_time () - start) / 1e6);
+    ossp_cli_message (cli, "%u %s, %u up to date, %.3f s", n_built,
+                      dry_run ? "to build" : "built", n_fresh, (g_get_monotonic_time () - start) / 1e6);
   return OSSP_EXIT_OK;
 }
 

@@ -31,6 +31,8 @@ typedef enum {
   FILL_BACKUP_FILES,    /* every backup[].file (repeatable option) */
   FILL_BACKUP_BASES,    /* every matching backup[].base */
   FILL_PROJECT,         /* the --project file itself */
+  FILL_KEY_TABLE,       /* MP13/MP25: keys.folder/publicKey00.pem… (repeatable option) */
+  FILL_PKH,             /* MP15: keys.folder/publicKeyhash.bin */
 } FillKind;
 
 static const struct {
@@ -101,6 +103,20 @@ static const struct {
   { "payload inspect", NULL, FILL_PATH, "payload.output", 1 },
   { "payload inspect", "key", FILL_PATH, "payload.key" },
   { "payload inspect", "nonce", FILL_PATH, "payload.nonce" },
+  { "image sign", "chip", FILL_CHIP },
+  { "image sign", "in", FILL_PATH, "image.input" },
+  { "image sign", "out", FILL_PATH, "image.output" },
+  { "image sign", "key", FILL_PATH, "image.private_key", 0, "pkcs11" },
+  { "image sign", "pkcs11", FILL_STRING, "image.pkcs11_url", 0, "key" },
+  { "image sign", "password-file", FILL_PATH, "image.password_file|keys.password_file", 0, "password-env" },
+  { "image sign", "key-index", FILL_INT, "image.key_index" },
+  { "image sign", "pubkey", FILL_KEY_TABLE },
+  { "image build", "chip", FILL_CHIP },
+  { "image inspect", NULL, FILL_PATH, "image.output", 1, "in" },
+  { "image verify", "chip", FILL_CHIP },
+  { "image verify", NULL, FILL_PATH, "image.output", 1, "in" },
+  { "image verify", "pkh", FILL_PKH, NULL, 0, "otp-words" },
+  { "image verify", "pkhth", FILL_PATH, "keys.pkh_table_hash", 0, "otp-words" },
   { "project check", NULL, FILL_PROJECT, NULL, 1 },
   { "project show", NULL, FILL_PROJECT, NULL, 1 },
   { "project build", NULL, FILL_PROJECT, NULL, 1 },
@@ -229,6 +245,16 @@ project_value (OsspCli     *cli,
       if (!single_backup (project, &index, error))
         return NULL;
       return ossp_project_get_backup_path (project, index, kind == FILL_BACKUP_LIST ? "list" : "file");
+    case FILL_PKH:
+      {
+        g_autoptr(OsspChip) chip = ossp_chip_new (ossp_project_get_chip_id (project), NULL);
+        g_autofree char *folder = ossp_project_get_path (project, "keys.folder");
+        g_autofree char *pkh = folder ? g_build_filename (folder, "publicKeyhash.bin", NULL) : NULL;
+        if (chip == NULL || ossp_chip_uses_pkh_table (chip) || pkh == NULL ||
+            !g_file_test (pkh, G_FILE_TEST_EXISTS))
+          return NULL;
+        return g_steal_pointer (&pkh);
+      }
     case FILL_BACKUP_BASE:
       if (ossp_project_get_n_backups (project) == 0)
         return NULL;
@@ -241,7 +267,7 @@ project_value (OsspCli     *cli,
 }
 
 static gboolean
-fill_backup_arrays (OsspCli       *cli,
+fill_array (OsspCli       *cli,
                     GOptionEntry  *entry,
                     FillKind       kind,
                     GString       *note)
@@ -250,7 +276,14 @@ fill_backup_arrays (OsspCli       *cli,
   char ***target = entry->arg_data;
   guint n = 0;
 
-  for (guint i = 0; i < ossp_project_get_n_backups (cli->project); i++)
+  if (kind == FILL_KEY_TABLE)
+    {
+      g_auto(GStrv) table = ossp_project_get_public_key_table (cli->project);
+      if (table != NULL)
+        g_strv_builder_addv (builder, (const char **) table);
+      n = table ? g_strv_length (table) : 0;
+    }
+  for (guint i = 0; kind != FILL_KEY_TABLE && i < ossp_project_get_n_backups (cli->project); i++)
     {
       g_autofree char *file = ossp_project_get_backup_path (cli->project, i, "file");
       if (file == NULL)
@@ -328,9 +361,10 @@ fill_from_project (OsspCli       *cli,
       entry = find_entry (entries, project_inputs[i].option);
       if (entry == NULL || g_hash_table_contains (given, entry->long_name))
         continue;
-      if (project_inputs[i].kind == FILL_BACKUP_FILES || project_inputs[i].kind == FILL_BACKUP_BASES)
+      if (project_inputs[i].kind == FILL_BACKUP_FILES || project_inputs[i].kind == FILL_BACKUP_BASES ||
+          project_inputs[i].kind == FILL_KEY_TABLE)
         {
-          fill_backup_arrays (cli, entry, project_inputs[i].kind, note);
+          fill_array (cli, entry, project_inputs[i].kind, note);
           continue;
         }
       if (g_str_equal (entry->long_name, "file") && !first_positional_is_number (*argc, *argv))

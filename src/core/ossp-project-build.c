@@ -11,6 +11,9 @@
 #include "ossp-backup-list.h"
 #include "ossp-chip.h"
 #include "ossp-error.h"
+#include "ossp-image.h"
+#include "ossp-key-pair.h"
+#include "ossp-pkcs11-signer.h"
 #include "ossp-otp-secret.h"
 #include "ossp-payload.h"
 #include "ossp-project-build.h"
@@ -42,7 +45,6 @@ ossp_project_step_state_to_string (OsspProjectStepState state)
     case OSSP_PROJECT_STEP_BUILT: return "built";
     case OSSP_PROJECT_STEP_FAILED: return "failed";
     case OSSP_PROJECT_STEP_NOT_CONFIGURED: return "not-configured";
-    case OSSP_PROJECT_STEP_UNAVAILABLE: return "unavailable";
     default: return "unknown";
     }
 }
@@ -233,12 +235,13 @@ ossp_project_build_plan (OsspProject *project)
                    ossp_project_get_path (project, "image.output"));
   add_input_key (step, project, "image.input");
   add_input_key (step, project, "image.private_key");
+  {
+    g_auto(GStrv) table = ossp_project_get_public_key_table (project);
+    for (guint i = 0; table && table[i]; i++)
+      add_input (step, g_strdup (table[i]));
+  }
   if (step->output == NULL || !ossp_project_has (project, "image.input"))
     set_state (step, OSSP_PROJECT_STEP_NOT_CONFIGURED, "not configured: needs image.input and image.output");
-  else
-    set_state (step, OSSP_PROJECT_STEP_UNAVAILABLE,
-               "firmware signing is not part of this OpenSSP build yet; sign the image "
-               "with ST's SigningTool_CLI for now");
   g_ptr_array_add (steps, step);
 
   /* every step also depends on the project file: a changed setting
@@ -266,7 +269,7 @@ ossp_project_step_check (OsspProjectStep *step,
 {
   gint64 out_time;
 
-  if (step->state == OSSP_PROJECT_STEP_NOT_CONFIGURED || step->state == OSSP_PROJECT_STEP_UNAVAILABLE)
+  if (step->state == OSSP_PROJECT_STEP_NOT_CONFIGURED)
     return;
   if (force)
     {
@@ -421,6 +424,122 @@ run_payload (OsspProject      *project,
   return ossp_payload_save (payload, step->output, OSSP_WRITE_FLAGS_OVERWRITE, error);
 }
 
+char **
+ossp_project_get_public_key_table (OsspProject *project)
+{
+  g_autoptr(OsspChip) chip = ossp_chip_new (ossp_project_get_chip_id (project), NULL);
+  g_autofree char *folder = ossp_project_get_path (project, "keys.folder");
+  g_autoptr(GStrvBuilder) builder = NULL;
+  guint n = 0;
+
+  if (chip == NULL || folder == NULL || !ossp_chip_uses_pkh_table (chip))
+    return NULL;
+  builder = g_strv_builder_new ();
+  for (guint i = 0; i < ossp_chip_get_auth_key_count (chip); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("publicKey%02u.pem", i);
+      g_autofree char *path = g_build_filename (folder, name, NULL);
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        break;
+      g_strv_builder_add (builder, path);
+      n++;
+    }
+  return n ? g_strv_builder_end (builder) : NULL;
+}
+
+char *
+ossp_project_get_image_password_file (OsspProject *project)
+{
+  char *path = ossp_project_get_path (project, "image.password_file");
+  return path ? path : ossp_project_get_path (project, "keys.password_file");
+}
+
+/* A password file as `echo pw > file` leaves it: one trailing newline dropped. */
+static char *
+read_password_file (const char  *path,
+                    GError     **error)
+{
+  g_autoptr(OsspSecret) secret = ossp_secret_new_from_file (path, 0, error);
+  gsize len;
+  char *pw;
+
+  if (secret == NULL)
+    return NULL;
+  len = secret->len;
+  while (len > 0 && (secret->data[len - 1] == '\n' || secret->data[len - 1] == '\r'))
+    len--;
+  pw = ossp_secure_alloc (len + 1);
+  memcpy (pw, secret->data, len);
+  pw[len] = 0;
+  return pw;
+}
+
+static gboolean
+run_image (OsspProject      *project,
+           OsspChip         *chip,
+           OsspProjectStep  *step,
+           GCancellable     *cancellable,
+           GError          **error)
+{
+  g_autofree char *input = ossp_project_get_path (project, "image.input");
+  g_autofree char *key_path = ossp_project_get_path (project, "image.private_key");
+  g_autofree char *password_file = ossp_project_get_image_password_file (project);
+  const char *url = ossp_project_get_string (project, "image.pkcs11_url");
+  g_auto(GStrv) table_paths = ossp_project_get_public_key_table (project);
+  g_autoptr(GPtrArray) table = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(OsspImage) image = NULL;
+  g_autoptr(OsspKeyPair) key = NULL;
+  g_autoptr(OsspPkcs11Signer) token = NULL;
+  guint32 version = 0;
+  gint key_index = (gint) ossp_project_get_int (project, "image.key_index", -1);
+
+  if ((key_path != NULL) == (url != NULL))
+    {
+      g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_ARGUMENT,
+                   key_path ? "Give either image.private_key or image.pkcs11_url, not both"
+                            : "The image needs a signing key: image.private_key or image.pkcs11_url");
+      return FALSE;
+    }
+  if (!ossp_image_version_from_string (ossp_chip_get_header_version (chip), &version, error))
+    return FALSE;
+  /* a raw binary needs header fields the project does not hold */
+  if (!ossp_image_file_has_header (input))
+    {
+      g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_DATA,
+                   "%s ($.image.input) has no STM32 header; make one with 'openssp image build' "
+                   "(entry point, load address) and point image.input at it", input);
+      return FALSE;
+    }
+  image = ossp_image_open (input, version, FALSE, error);
+  if (image == NULL)
+    return FALSE;
+  if (key_path != NULL)
+    {
+      char *password = NULL;
+      if (password_file && (password = read_password_file (password_file, error)) == NULL)
+        return FALSE;
+      key = ossp_key_pair_load_private (key_path, password, error);
+      ossp_secure_strfree (password);
+      if (key == NULL)
+        return FALSE;
+    }
+  else if ((token = ossp_pkcs11_signer_new (url, NULL, NULL, NULL, error)) == NULL)
+    return FALSE;
+  for (guint i = 0; table_paths && table_paths[i]; i++)
+    {
+      OsspKeyPair *k = ossp_key_pair_load_public (table_paths[i], error);
+      if (k == NULL)
+        return FALSE;
+      g_ptr_array_add (table, k);
+    }
+  if (!ossp_image_set_auth_from_keys (image, key ? key : ossp_pkcs11_signer_get_public_key (token),
+                                      (OsspKeyPair **) table->pdata, table->len, key_index, error))
+    return FALSE;
+  return ossp_image_write (image, step->output, OSSP_IMAGE_WRITE_OVERWRITE,
+                           key ? ossp_image_key_pair_sign_func : ossp_pkcs11_signer_sign_func,
+                           key ? (gpointer) key : (gpointer) token, NULL, NULL, cancellable, error);
+}
+
 gboolean
 ossp_project_step_run (OsspProject      *project,
                        OsspProjectStep  *step,
@@ -434,7 +553,7 @@ ossp_project_step_run (OsspProject      *project,
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
-  if (step->state == OSSP_PROJECT_STEP_NOT_CONFIGURED || step->state == OSSP_PROJECT_STEP_UNAVAILABLE)
+  if (step->state == OSSP_PROJECT_STEP_NOT_CONFIGURED)
     {
       g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_ARGUMENT, "%s: %s", step->name, step->reason);
       return FALSE;
@@ -460,9 +579,10 @@ ossp_project_step_run (OsspProject      *project,
             ok = run_payload (project, chip, step, &local_error);
             break;
           case OSSP_PROJECT_STEP_IMAGE:
-          default:
-            g_set_error (&local_error, OSSP_ERROR, OSSP_ERROR_INVALID_ARGUMENT, "%s", step->reason);
+            ok = run_image (project, chip, step, cancellable, &local_error);
             break;
+          default:
+            g_assert_not_reached ();
           }
     }
   step->elapsed_usec = g_get_monotonic_time () - start;

@@ -25,7 +25,6 @@ typedef enum {
   OSSP_PROJECT_STEP_BUILT,
   OSSP_PROJECT_STEP_FAILED,
   OSSP_PROJECT_STEP_NOT_CONFIGURED, /* the project does not ask for it */
-  OSSP_PROJECT_STEP_UNAVAILABLE,    /* asked for, but this build cannot do it */
 } OsspProjectStepState;
 
 typedef struct {
@@ -50,7 +49,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (OsspProjectStep, ossp_project_step_free)
 GPtrArray  *ossp_project_build_plan         (OsspProject          *project);
 /* Looks at the files now (earlier steps may just have rewritten an input):
  * OUT_OF_DATE when the output is missing, older than an input, or @force;
- * else UP_TO_DATE. Leaves NOT_CONFIGURED and UNAVAILABLE as they are. */
+ * else UP_TO_DATE. Leaves NOT_CONFIGURED as it is. */
 void        ossp_project_step_check         (OsspProjectStep      *step,
                                              gboolean              force);
 /* Builds one step, replacing its output atomically (secrets 0600). */
@@ -67,6 +66,11 @@ gboolean    ossp_project_get_rma            (OsspProject          *project,
                                              guint32              *rma,
                                              gboolean             *found,
                                              GError              **error);
+/* MP13/MP25: publicKey00.pem… of keys.folder in key-index order, for the
+ * v2 image header's key table; NULL for MP15 or without a keys folder */
+char      **ossp_project_get_public_key_table (OsspProject        *project);
+/* image.password_file, else keys.password_file */
+char       *ossp_project_get_image_password_file (OsspProject     *project);
 /* payload.secret_file, else otp.secret_file (absolute, or NULL) */
 char       *ossp_project_get_payload_secret (OsspProject          *project);
 
