@@ -14,6 +14,7 @@
 /* One verb group per line; each group parses its own sub-commands. */
 static const OsspCliVerb verbs[] = {
   { "chip", ossp_cli_chip, "List chip families and show their OTP maps" },
+  { "hsm", ossp_cli_hsm, "HSM: readers, info, personalisation, provisioning, licenses, soft-HSM card" },
   { "explain", ossp_cli_explain, "Explain an error code, exit code, HSM status word or device message" },
 };
 
