@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -24,6 +25,13 @@ struct _OsspTestPcscd
   GSubprocess *pcscd;
   GSubprocess *card;
 };
+
+/* If the test aborts, pcscd and the card must not outlive it. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
 
 /* A port P with P+1 also free: vpcd opens both (readers 00 00 and 00 01). */
 static guint16
@@ -116,6 +124,7 @@ ossp_test_pcscd_start (const char  *dir,
     g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
     g_autofree char *path = g_strdup_printf ("%s:/usr/sbin:/sbin", g_getenv ("PATH"));
     g_subprocess_launcher_setenv (l, "PATH", path, TRUE);
+    g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
     self->pcscd = g_subprocess_launcher_spawn (l, &error, launcher, self->socket_path, confdir,
                                                self->log_path, g_getenv ("OSSP_TEST_PCSCD_DEBUG") ? "--debug" : NULL,
                                                NULL);
@@ -159,11 +168,14 @@ ossp_test_pcscd_start_card (OsspTestPcscd *self,
   g_autofree char *port = g_strdup_printf ("%u", self->port);
   const char *cli = g_getenv ("OPENSSP_CLI");
 
+  g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                                                 G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+
   g_assert_null (self->card);
   g_assert_nonnull (cli);
-  self->card = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                                 &error, cli, "hsm", "sim-card", "--port", port, "--state", state,
-                                 extra_arg, NULL);
+  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
+  self->card = g_subprocess_launcher_spawn (l, &error, cli, "hsm", "sim-card", "--port", port,
+                                            "--state", state, extra_arg, NULL);
   g_assert_no_error (error);
 }
 
