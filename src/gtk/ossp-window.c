@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "ossp-window.h"
+#include "ossp-hsm-page.h"
 #include "ossp-gui-resources.h"
 
 struct _OsspWindow
@@ -54,6 +55,7 @@ ossp_window_add_pages (OsspWindow *self)
     const char *icon;
   } pages[] = {
     { NULL, NULL, NULL, NULL },
+    { ossp_hsm_page_get_type, "hsm", N_("HSM"), "auth-smartcard-symbolic" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
