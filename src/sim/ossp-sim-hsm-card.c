@@ -607,6 +607,8 @@ parse_apdu (const guint8 *b,
       a->lc = lc;
       return TRUE;
     }
+  if (len < 7)                                    /* 00 but no 2-byte length */
+    return FALSE;
   if (len == 7)                                   /* case 2 extended */
     return TRUE;
   {
