@@ -15,6 +15,7 @@
 #include "ossp-test-hsm.h"
 #include "ossp-test-pcscd.h"
 #include "ossp-pcsc-hsm.h"
+#include "ossp-pcsc-monitor.h"
 
 static OsspTestPcscd *pcscd;
 static char *tmpdir;
@@ -43,10 +44,57 @@ test_readers (void)
   g_assert_cmpuint (r->slot, ==, 1);
   g_assert_cmpstr (r->name, ==, OSSP_TEST_VPCD_READER);
   g_assert_false (r->card_present);
+}
+
+static int monitor_changes;
+
+static void
+monitor_changed (OsspPcscMonitor *monitor, gpointer data)
+{
+  monitor_changes++;
+}
+
+/* the monitor reports a card, with its ATR, once the card process is up */
+static gboolean
+monitor_sees_card (OsspPcscMonitor *monitor, gboolean present)
+{
+  GPtrArray *readers = ossp_pcsc_monitor_get_readers (monitor);
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < end)
+    {
+      readers = ossp_pcsc_monitor_get_readers (monitor);
+      if (readers->len > 0 && ((OsspPcscReader *) readers->pdata[0])->card_present == present)
+        return TRUE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (5000);
+    }
+  return FALSE;
+}
+
+static void
+test_monitor_and_insert (void)
+{
+  g_autoptr(OsspPcscMonitor) monitor = ossp_pcsc_monitor_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) readers = NULL;
+  OsspPcscReader *r;
+  int changes_before_insert;
+
+  g_signal_connect (monitor, "changed", G_CALLBACK (monitor_changed), NULL);
+  ossp_pcsc_monitor_start (monitor);
+  g_assert_true (monitor_sees_card (monitor, FALSE));
+  g_assert_null (ossp_pcsc_monitor_get_problem (monitor));
+  changes_before_insert = monitor_changes;
 
   ossp_test_pcscd_start_card (pcscd, state, NULL);
   g_assert_true (ossp_test_pcscd_wait_card (pcscd, TRUE, 10000));
-  g_clear_pointer (&readers, g_ptr_array_unref);
+  g_assert_true (monitor_sees_card (monitor, TRUE));
+  g_assert_cmpint (monitor_changes, >, changes_before_insert);
+  r = ossp_pcsc_monitor_get_readers (monitor)->pdata[0];
+  g_assert_cmpstr (r->atr, ==, "3b80800101");
+  ossp_pcsc_monitor_stop (monitor);
+
   readers = ossp_pcsc_list_readers (&error);
   g_assert_no_error (error);
   r = readers->pdata[0];
@@ -350,6 +398,7 @@ main (int argc, char **argv)
   perso = ossp_test_perso_for (chips, 4);
 
   g_test_add_func ("/hsm/pcscd/readers", test_readers);
+  g_test_add_func ("/hsm/pcscd/monitor-and-insert", test_monitor_and_insert);
   g_test_add_func ("/hsm/pcscd/info-blank", test_info_blank);
   g_test_add_func ("/hsm/pcscd/license-before-provision", test_license_before_provision);
   g_test_add_func ("/hsm/pcscd/provision", test_provision);
