@@ -208,12 +208,13 @@ project_set (OsspCli *cli, int argc, char **argv)
   else
     {
       gint64 number;
-      if (g_ascii_string_to_signed (argv[3], 10, G_MININT64, G_MAXINT64, &number, NULL) &&
-          (g_str_has_suffix (argv[2], "count") || g_str_has_suffix (argv[2], "version") ||
-           g_str_has_suffix (argv[2], "index") || g_str_has_suffix (argv[2], "slot")))
-        ossp_project_set_int (project, argv[2], number);
-      else if (g_str_has_prefix (argv[2], "hsm.") || g_str_equal (argv[2], "keys.curve") ||
-               g_str_equal (argv[2], "image.pkcs11_url") || g_str_equal (argv[2], "provision.port"))
+      if (ossp_project_key_is_int (argv[2]))
+        {
+          if (!g_ascii_string_to_signed (argv[3], 10, G_MININT64, G_MAXINT64, &number, NULL))
+            return ossp_cli_usage_error (cli, "%s takes a whole number, not \"%s\"", argv[2], argv[3]);
+          ossp_project_set_int (project, argv[2], number);
+        }
+      else if (!ossp_project_key_is_path (argv[2]))
         ossp_project_set_string (project, argv[2], argv[3]);
       else
         {
@@ -393,6 +394,40 @@ project_build (OsspCli *cli, int argc, char **argv)
   return OSSP_EXIT_OK;
 }
 
+static int
+project_keys (OsspCli *cli, int argc, char **argv)
+{
+  GOptionEntry entries[] = { { NULL } };
+  const char * const *keys = ossp_project_list_keys ();
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  int exit_code;
+
+  if (!ossp_cli_parse_options (cli, "project keys", "", "List the settings a project can hold.",
+                               entries, &argc, &argv, &exit_code))
+    return exit_code;
+  json_builder_begin_array (b);
+  for (guint i = 0; keys[i]; i++)
+    {
+      const char *kind = ossp_project_key_is_int (keys[i]) ? "integer"
+                         : ossp_project_key_is_path (keys[i]) ? "path" : "string";
+      if (cli->json)
+        {
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "key");
+          json_builder_add_string_value (b, keys[i]);
+          json_builder_set_member_name (b, "type");
+          json_builder_add_string_value (b, kind);
+          json_builder_end_object (b);
+        }
+      else
+        g_print ("%-26s %s\n", keys[i], kind);
+    }
+  json_builder_end_array (b);
+  if (cli->json)
+    ossp_cli_print_builder (cli, b);
+  return OSSP_EXIT_OK;
+}
+
 int
 ossp_cli_project (OsspCli *cli, int argc, char **argv)
 {
@@ -402,6 +437,7 @@ ossp_cli_project (OsspCli *cli, int argc, char **argv)
                "       openssp project check|show FILE.openssp\n"
                "       openssp project set FILE.openssp KEY VALUE\n"
                "       openssp project build FILE.openssp [--force] [--dry-run]\n"
+               "       openssp project keys\n"
                "All take --json. Other commands take --project FILE.openssp for their inputs.\n");
       return argc < 2 ? OSSP_EXIT_USAGE : OSSP_EXIT_OK;
     }
@@ -415,5 +451,7 @@ ossp_cli_project (OsspCli *cli, int argc, char **argv)
     return project_set (cli, argc - 1, argv + 1);
   if (g_str_equal (argv[1], "build"))
     return project_build (cli, argc - 1, argv + 1);
-  return ossp_cli_usage_error (cli, "Unknown 'project' sub-command \"%s\" (new, check, show, set, build)", argv[1]);
+  if (g_str_equal (argv[1], "keys"))
+    return project_keys (cli, argc - 1, argv + 1);
+  return ossp_cli_usage_error (cli, "Unknown 'project' sub-command \"%s\" (new, check, show, set, build, keys)", argv[1]);
 }

@@ -18,7 +18,8 @@
  * takes when all are given: the project value is added when fewer are
  * there and the first one (if any) is a number (a word, an index), so
  * `otp set --project p.openssp 60 0x1` means `otp set LIST 60 0x1`.
- * @keys: "a|b" takes b when a is not set. */
+ * @keys: "a|b" takes b when a is not set. @unless: options (comma-separated)
+ * that, when given, mean the command line has chosen already. */
 typedef enum {
   FILL_PATH,            /* a path key, made absolute */
   FILL_STRING,
@@ -33,7 +34,11 @@ typedef enum {
   FILL_PROJECT,         /* the --project file itself */
   FILL_KEY_TABLE,       /* MP13/MP25: keys.folder/publicKey00.pem… (repeatable option) */
   FILL_PKH,             /* MP15: keys.folder/publicKeyhash.bin */
+  FILL_HSM,             /* "provider=key": the key, when hsm.provider is that provider */
 } FillKind;
+
+/* an HSM is chosen by one of these; the project's only when none is given */
+#define HSM_BACKEND "reader,slot,sim,command"
 
 static const struct {
   const char *command;
@@ -41,7 +46,7 @@ static const struct {
   FillKind    kind;
   const char *keys;
   guint       n_positional;
-  const char *unless;       /* not when this option was given */
+  const char *unless;       /* not when one of these options was given */
 } project_inputs[] = {
   { "keys generate", "chip", FILL_CHIP },
   { "keys generate", "count", FILL_INT, "keys.count" },
@@ -117,6 +122,23 @@ static const struct {
   { "image verify", NULL, FILL_PATH, "image.output", 1, "in" },
   { "image verify", "pkh", FILL_PKH, NULL, 0, "otp-words" },
   { "image verify", "pkhth", FILL_PATH, "keys.pkh_table_hash", 0, "otp-words" },
+  { "hsm info", "sim", FILL_HSM, "simulated=hsm.sim_state", 0, HSM_BACKEND },
+  { "hsm info", "reader", FILL_HSM, "pcsc=hsm.reader", 0, HSM_BACKEND },
+  { "hsm info", "slot", FILL_HSM, "pcsc=hsm.slot", 0, HSM_BACKEND },
+  { "hsm provision", "sim", FILL_HSM, "simulated=hsm.sim_state", 0, HSM_BACKEND },
+  { "hsm provision", "reader", FILL_HSM, "pcsc=hsm.reader", 0, HSM_BACKEND },
+  { "hsm provision", "slot", FILL_HSM, "pcsc=hsm.slot", 0, HSM_BACKEND },
+  { "hsm license", "sim", FILL_HSM, "simulated=hsm.sim_state", 0, HSM_BACKEND },
+  { "hsm license", "reader", FILL_HSM, "pcsc=hsm.reader", 0, HSM_BACKEND },
+  { "hsm license", "slot", FILL_HSM, "pcsc=hsm.slot", 0, HSM_BACKEND },
+  { "hsm license", "command", FILL_HSM, "command=hsm.command", 0, HSM_BACKEND },
+  { "hsm provision", "perso", FILL_PATH, "hsm.perso_file" },
+  { "hsm provision", "key", FILL_PATH, "payload.key" },
+  { "hsm provision", "nonce", FILL_PATH, "payload.nonce" },
+  { "hsm provision", "firmware-id", FILL_STRING, "hsm.firmware_id" },
+  { "hsm provision", "max", FILL_INT, "hsm.max_licenses" },
+  { "hsm provision", "fsbl-min-version", FILL_INT, "payload.fsbl_min_version" },
+  { "hsm perso-info", NULL, FILL_PATH, "hsm.perso_file", 1 },
   { "project check", NULL, FILL_PROJECT, NULL, 1 },
   { "project show", NULL, FILL_PROJECT, NULL, 1 },
   { "project build", NULL, FILL_PROJECT, NULL, 1 },
@@ -245,6 +267,20 @@ project_value (OsspCli     *cli,
       if (!single_backup (project, &index, error))
         return NULL;
       return ossp_project_get_backup_path (project, index, kind == FILL_BACKUP_LIST ? "list" : "file");
+    case FILL_HSM:
+      {
+        const char *eq = strchr (keys, '=');
+        g_autofree char *provider = g_strndup (keys, (gsize) (eq - keys));
+        const char *key = eq + 1;
+        if (g_strcmp0 (ossp_project_get_string (project, "hsm.provider"), provider) != 0 ||
+            !ossp_project_has (project, key))
+          return NULL;
+        if (ossp_project_key_is_path (key))
+          return ossp_project_get_path (project, key);
+        if (ossp_project_key_is_int (key))
+          return g_strdup_printf ("%" G_GINT64_FORMAT, ossp_project_get_int (project, key, 0));
+        return g_strdup (ossp_project_get_string (project, key));
+      }
     case FILL_PKH:
       {
         g_autoptr(OsspChip) chip = ossp_chip_new (ossp_project_get_chip_id (project), NULL);
@@ -327,8 +363,15 @@ fill_from_project (OsspCli       *cli,
       if (!g_str_equal (project_inputs[i].command, command))
         continue;
       applies = TRUE;
-      if (project_inputs[i].unless && g_hash_table_contains (given, project_inputs[i].unless))
-        continue;
+      if (project_inputs[i].unless)
+        {
+          g_auto(GStrv) others = g_strsplit (project_inputs[i].unless, ",", -1);
+          gboolean chosen = FALSE;
+          for (guint o = 0; others[o]; o++)
+            chosen |= g_hash_table_contains (given, others[o]);
+          if (chosen)
+            continue;
+        }
 
       if (project_inputs[i].option == NULL)
         {

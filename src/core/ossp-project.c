@@ -52,6 +52,9 @@ static const struct {
   { "hsm.slot", KIND_INT },
   { "hsm.command", KIND_STRING },
   { "hsm.sim_state", KIND_OUTPUT },
+  { "hsm.perso_file", KIND_INPUT },
+  { "hsm.firmware_id", KIND_STRING },
+  { "hsm.max_licenses", KIND_INT },
   { "provision.port", KIND_STRING },
   { "provision.firmware", KIND_INPUT },
   { "provision.payload", KIND_INPUT },
@@ -205,6 +208,21 @@ lookup_schema (const char *key)
     if (g_str_equal (schema[i].key, key))
       return (gint) i;
   return -1;
+}
+
+gboolean
+ossp_project_key_is_int (const char *key)
+{
+  gint i = lookup_schema (key);
+  return i >= 0 && schema[i].kind == KIND_INT;
+}
+
+gboolean
+ossp_project_key_is_path (const char *key)
+{
+  gint i = lookup_schema (key);
+  return i >= 0 && (schema[i].kind == KIND_INPUT || schema[i].kind == KIND_OUTPUT ||
+                    schema[i].kind == KIND_FOLDER);
 }
 
 /* "payload.key" → the "payload" object (created on demand) and "key" */

@@ -104,5 +104,8 @@ gint         ossp_project_find_backup    (OsspProject  *self,
 GPtrArray   *ossp_project_check          (OsspProject  *self);
 
 const char * const *ossp_project_list_keys (void);
+/* what the schema says a key holds: a number, a path (else text) */
+gboolean     ossp_project_key_is_int     (const char   *key);
+gboolean     ossp_project_key_is_path    (const char   *key);
 
 G_END_DECLS
