@@ -22,6 +22,7 @@ static const OsspCliVerb verbs[] = {
   { "random", ossp_cli_random, "Write random secret bytes (AES key, nonce)" },
   { "backup", ossp_cli_backup, "STM32MP2 backup memory: entry lists (JSON) and the backup file" },
   { "project", ossp_cli_project, "Create, check and show project files (*.openssp)" },
+  { "doctor", ossp_cli_doctor, "Check what a station needs (pcscd, USB, serial ports, project files)" },
   { "explain", ossp_cli_explain, "Explain an error code, exit code, HSM status word or device message" },
   { "otp", ossp_cli_otp, "Edit, check and build the OTP secret list (secret files)" },
 };

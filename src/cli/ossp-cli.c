@@ -139,6 +139,7 @@ static const struct {
   { "hsm provision", "max", FILL_INT, "hsm.max_licenses" },
   { "hsm provision", "fsbl-min-version", FILL_INT, "payload.fsbl_min_version" },
   { "hsm perso-info", NULL, FILL_PATH, "hsm.perso_file", 1 },
+  { "doctor", NULL, FILL_PROJECT, NULL, 0 },      /* checks the project itself */
   { "project check", NULL, FILL_PROJECT, NULL, 1 },
   { "project show", NULL, FILL_PROJECT, NULL, 1 },
   { "project build", NULL, FILL_PROJECT, NULL, 1 },
