@@ -318,6 +318,12 @@ test_narrow (void)
       }
       gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
       g_test_message ("%s: window minimum width %d", page_names[i], min);
+      if (g_getenv ("OSSP_TEST_NARROW_REPORT"))
+        {
+          GtkWidget *header = ossp_gui_test_find (GTK_WIDGET (window), ADW_TYPE_HEADER_BAR, NULL);
+          dump_widths (header, 0);
+          g_test_message ("project title visible: %d", gtk_widget_get_visible (ossp_gui_test_find (GTK_WIDGET (window), ADW_TYPE_WINDOW_TITLE, NULL)));
+        }
       if (g_getenv ("OSSP_TEST_NARROW_REPORT") == NULL)
         {
           g_assert_cmpint (min, <=, 400);

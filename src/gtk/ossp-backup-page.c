@@ -57,6 +57,7 @@ struct _OsspBackupPage
   gboolean            busy;
   GtkNativeDialog    *chooser;
   char               *list_path;    /* where the list was read from or saved to */
+  gboolean            quiet_import; /* opened with the project: no toast */
 };
 
 static void project_page_iface_init (OsspProjectPageInterface *iface);
@@ -98,7 +99,7 @@ entry_column_text (OsspBackupPage  *self,
     case COLUMN_OFFSET:
       return g_strdup_printf ("0x%04X", ossp_backup_entry_get_offset (entry));
     case COLUMN_LENGTH:
-      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GSIZE_FORMAT " byte", "%" G_GSIZE_FORMAT " bytes", len), len);
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%lu byte", "%lu bytes", len), (gulong) len);
     case COLUMN_WRAP:
       if (!ossp_backup_entry_get_wrap (entry))
         return g_strdup ("—");
@@ -221,8 +222,8 @@ refresh_list_state (OsspBackupPage *self)
     return;
   mem = ossp_backup_list_get_memory (self->list);
   n = ossp_backup_list_get_n_entries (self->list);
-  usage = g_strdup_printf (_("%" G_GSIZE_FORMAT " of %u bytes in %u entries"),
-                           ossp_backup_list_get_used_bytes (self->list), mem->size, n);
+  usage = g_strdup_printf (_("%lu of %u bytes in %u entries"),
+                           (gulong) ossp_backup_list_get_used_bytes (self->list), mem->size, n);
   adw_action_row_set_subtitle (self->usage_row, usage);
 
   problems = ossp_backup_list_validate (self->list);
@@ -507,13 +508,13 @@ update_editor (OsspBackupPage *self)
     {
       len = g_bytes_get_size (data);
       if (len % 4 != 0)
-        length_text = g_strdup_printf (_("%" G_GSIZE_FORMAT " bytes: not whole 32-bit words, add %" G_GSIZE_FORMAT
-                                         " or remove %" G_GSIZE_FORMAT), len, 4 - len % 4, len % 4);
+        length_text = g_strdup_printf (_("%lu bytes: not whole 32-bit words, add %lu or remove %lu"),
+                                       (gulong) len, (gulong) (4 - len % 4), (gulong) (len % 4));
       else
         length_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                    "%" G_GSIZE_FORMAT " bytes (%" G_GSIZE_FORMAT " word), aligned",
-                                                    "%" G_GSIZE_FORMAT " bytes (%" G_GSIZE_FORMAT " words), aligned",
-                                                    len / 4), len, len / 4);
+                                                    "%lu bytes (%lu word), aligned",
+                                                    "%lu bytes (%lu words), aligned",
+                                                    len / 4), (gulong) len, (gulong) (len / 4));
       adw_action_row_set_subtitle (self->length_row, length_text);
       set_error_style (GTK_WIDGET (self->length_row), len % 4 != 0 || len == 0);
     }
@@ -528,8 +529,8 @@ update_editor (OsspBackupPage *self)
   if (!can_wrap)
     {
       g_autofree char *tip = data != NULL
-        ? g_strdup_printf (_("Only a 128- or 256-bit AES key (16 or 32 bytes) can be wrapped; this data is %"
-                             G_GSIZE_FORMAT " bytes"), len)
+        ? g_strdup_printf (_("Only a 128- or 256-bit AES key (16 or 32 bytes) can be wrapped; this data is "
+                             "%lu bytes"), (gulong) len)
         : g_strdup (_("Only a 128- or 256-bit AES key (16 or 32 bytes) can be wrapped; give the data first"));
       gtk_switch_set_active (self->wrap_switch, FALSE);
       gtk_widget_set_tooltip_text (GTK_WIDGET (self->wrap_row), tip);
@@ -860,7 +861,9 @@ import_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     ossp_project_page_set_dirty (self, FALSE);
   }
   msg = g_strdup_printf (_("Imported %u entries"), ossp_backup_list_get_n_entries (result->list));
-  ossp_widget_toast (GTK_WIDGET (self), msg);
+  if (!self->quiet_import)
+    ossp_widget_toast (GTK_WIDGET (self), msg);
+  self->quiet_import = FALSE;
   file_result_free (result);
 }
 
@@ -1082,6 +1085,7 @@ project_load (OsspProjectPage *page,
           ossp_chip_get_n_backup_memories (self->chip) > 0 && !self->busy)
         {
           g_autoptr(GFile) file = g_file_new_for_path (list);
+          self->quiet_import = TRUE;
           ossp_backup_page_import_file (self, file);
           return;
         }

@@ -11,6 +11,7 @@
 static const struct {
   const char *title;
   const char *text;
+  const char *short_title;   /* for a labelled button */
 } topics[OSSP_HELP_N_TOPICS] = {
   [OSSP_HELP_NONCE] = {
     N_("Nonce: 16 bytes, 12 used"),
@@ -55,6 +56,7 @@ static const struct {
        "an OTP word (STM32MP15 word 59, STM32MP13 word 60, STM32MP25 word 246). OTP bits can only "
        "go from 0 to 1, so writing a secret there fails on those boards. Keep the word at "
        "0x00000000: the SSP firmware skips zero words, and the board ID stays readable."),
+    N_("Board ID"),
   },
   [OSSP_HELP_SECURE_CLOSED] = {
     N_("Secure closed"),
@@ -63,6 +65,7 @@ static const struct {
        "bit 6, STM32MP13 word 0 = 0x3F, STM32MP25 word 18 bits 3..0) and cannot be undone. Set "
        "it only on parts with the secure-boot option, and only after the key hash is fused; a "
        "closed chip can be reopened only through the RMA procedure, with its RMA password."),
+    N_("Secure closed"),
   },
 };
 
@@ -127,7 +130,16 @@ ossp_help_attach (GtkWidget     *widget,
   else if (ADW_IS_PREFERENCES_GROUP (widget))
     adw_preferences_group_set_header_suffix (ADW_PREFERENCES_GROUP (widget), button);
   else if (GTK_IS_BOX (widget))
-    gtk_box_append (GTK_BOX (widget), button);
+    {
+      if (topics[topic].short_title != NULL)
+        {
+          GtkWidget *content = adw_button_content_new ();
+          adw_button_content_set_icon_name (ADW_BUTTON_CONTENT (content), "help-about-symbolic");
+          adw_button_content_set_label (ADW_BUTTON_CONTENT (content), _(topics[topic].short_title));
+          gtk_menu_button_set_child (GTK_MENU_BUTTON (button), content);
+        }
+      gtk_box_append (GTK_BOX (widget), button);
+    }
   else
     g_return_val_if_reached (NULL);
   return button;

@@ -27,7 +27,8 @@ const char *ossp_help_get_text   (OsspHelpTopic  topic);
 GtkWidget  *ossp_help_button_new (OsspHelpTopic  topic);
 /* Adds the button where it fits: as a suffix of an AdwActionRow or
  * AdwEntryRow, as the header suffix of an AdwPreferencesGroup, or appended
- * to a GtkBox. */
+ * to a GtkBox (there with a short label, so that several can sit side by
+ * side). */
 GtkWidget  *ossp_help_attach     (GtkWidget     *widget,
                                   OsspHelpTopic  topic);
 

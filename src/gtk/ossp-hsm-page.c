@@ -749,7 +749,8 @@ project_load (OsspProjectPage *page,
   if (all || g_str_equal (key, "hsm.sim_state"))
     {
       g_autofree char *state = ossp_project_get_path (project, "hsm.sim_state");
-      if (g_strcmp0 (state, self->sim_state_path) != 0 && (state != NULL || all))
+      /* without one the page keeps its own (the soft-HSM in the data folder) */
+      if (state != NULL && g_strcmp0 (state, self->sim_state_path) != 0)
         g_object_set (self, "sim-state-path", state, NULL);
     }
   if (all || g_str_equal (key, "hsm.reader"))

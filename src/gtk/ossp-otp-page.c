@@ -1244,7 +1244,7 @@ build_chosen (OsspOtpPage *self, GFile *file, gpointer data)
       return;
     }
   p = g_bytes_get_data (bytes, &len);
-  msg = g_strdup_printf (_("Secret file written: %s (%" G_GSIZE_FORMAT " bytes)"), path, len);
+  msg = g_strdup_printf (_("Secret file written: %s (%lu bytes)"), path, (gulong) len);
   start_write (self, file, ossp_secret_new_from_data (p, len), msg, "otp.secret_file");
 }
 
@@ -1877,6 +1877,8 @@ ossp_otp_page_init (OsspOtpPage *self)
   ossp_wrap_layout_apply (gtk_widget_get_parent (GTK_WIDGET (self->add_button)), 6, 6);
   gtk_widget_set_margin_end (ossp_help_attach (GTK_WIDGET (self->summary_box), OSSP_HELP_BOARD_ID_WORD), 2);
   gtk_widget_set_margin_end (ossp_help_attach (GTK_WIDGET (self->summary_box), OSSP_HELP_SECURE_CLOSED), 6);
+  /* the help buttons go under the summary in a narrow window */
+  ossp_wrap_layout_apply (GTK_WIDGET (self->summary_box), 8, 0);
 
   self->cancellable = g_cancellable_new ();
   self->placeholders = g_ptr_array_new_with_free_func (g_object_unref);

@@ -720,9 +720,9 @@ show_inspected (OsspPayloadPage *self, const char *error_text)
       g_autofree char *sha = ossp_hex_encode (ossp_payload_get_sha256 (p), 32);
       guint8 pkh[32];
 
-      g_string_append_printf (s, _("OSSP v%u, %s (DEV_ID 0x%03X), %" G_GSIZE_FORMAT " bytes, checksum OK\n"),
+      g_string_append_printf (s, _("OSSP v%u, %s (DEV_ID 0x%03X), %lu bytes, checksum OK\n"),
                               OSSP_PAYLOAD_CONTAINER_VERSION, ossp_chip_get_name (chip),
-                              ossp_chip_get_dev_id (chip), g_bytes_get_size (ossp_payload_get_bytes (p)));
+                              ossp_chip_get_dev_id (chip), (gulong) g_bytes_get_size (ossp_payload_get_bytes (p)));
       g_string_append_printf (s, "SHA-256 %s\n", sha);
       for (guint i = 0; i < ossp_payload_get_n_sections (p); i++)
         {
@@ -740,8 +740,8 @@ show_inspected (OsspPayloadPage *self, const char *error_text)
           g_string_append_printf (s, _("%s for OTP 24..31: %s\n"),
                                   ossp_chip_uses_pkh_table (chip) ? "PKHTH" : "PKH", pkh_hex);
         }
-      g_string_append_printf (s, _("Sent to the chip after the license: %" G_GSIZE_FORMAT " bytes\n"),
-                              g_bytes_get_size (blob));
+      g_string_append_printf (s, _("Sent to the chip after the license: %lu bytes\n"),
+                              (gulong) g_bytes_get_size (blob));
       if (ossp_payload_is_decrypted (p))
         {
           n_plan = ossp_payload_get_plan (p)->len;
@@ -946,9 +946,9 @@ build_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   else
     {
-      g_autofree char *msg = g_strdup_printf (_("Wrote %s (%" G_GSIZE_FORMAT " bytes, verified)"),
+      g_autofree char *msg = g_strdup_printf (_("Wrote %s (%lu bytes, verified)"),
                                               self->files[OSSP_PAYLOAD_PAGE_OUTPUT].path,
-                                              g_bytes_get_size (ossp_payload_get_bytes (p)));
+                                              (gulong) g_bytes_get_size (ossp_payload_get_bytes (p)));
       g_clear_object (&self->inspected);
       self->inspected = p;
       g_free (self->inspect_path);

@@ -26,6 +26,9 @@ struct _OsspWindow
   AdwViewStack         *stack;
   GtkDropDown          *chip_dropdown;
   AdwViewSwitcherTitle *switcher_title;
+  GtkLabel             *project_name;
+  GtkLabel             *project_folder;
+  GtkLabel             *project_state;
   GtkMenuButton        *menu_button;
   GMenu                *recent_menu;
 
@@ -124,6 +127,10 @@ update_title (OsspWindow *self)
     }
   gtk_window_set_title (GTK_WINDOW (self), title);
   adw_view_switcher_title_set_title (self->switcher_title, marked);
+  gtk_label_set_text (self->project_name, marked);
+  gtk_label_set_text (self->project_folder, subtitle ? subtitle : "");
+  gtk_label_set_text (self->project_state, modified ? _("Modified — not saved yet")
+                                                    : subtitle ? _("Saved") : _("Not saved yet"));
   adw_view_switcher_title_set_subtitle (self->switcher_title,
                                         modified ? _("Modified — not saved yet")
                                                  : subtitle ? subtitle : _("Not saved yet"));
@@ -772,6 +779,9 @@ ossp_window_class_init (OsspWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OsspWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, OsspWindow, chip_dropdown);
   gtk_widget_class_bind_template_child (widget_class, OsspWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, OsspWindow, project_name);
+  gtk_widget_class_bind_template_child (widget_class, OsspWindow, project_folder);
+  gtk_widget_class_bind_template_child (widget_class, OsspWindow, project_state);
   gtk_widget_class_bind_template_child (widget_class, OsspWindow, menu_button);
   gtk_widget_class_bind_template_child (widget_class, OsspWindow, recent_menu);
   gtk_widget_class_bind_template_callback (widget_class, chip_selected_cb);
