@@ -7,3 +7,4 @@
 #include "ossp-error.h"
 #include "ossp-util.h"
 #include "ossp-chip.h"
+#include "ossp-transport.h"
