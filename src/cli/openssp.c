@@ -14,6 +14,8 @@
 /* One verb group per line; each group parses its own sub-commands. */
 static const OsspCliVerb verbs[] = {
   { "chip", ossp_cli_chip, "List chip families and show their OTP maps" },
+  { "project", ossp_cli_project, "Create, check and show project files (*.openssp)" },
+  { "explain", ossp_cli_explain, "Explain an error code, exit code, HSM status word or device message" },
 };
 
 static void

@@ -8,3 +8,5 @@
 #include "ossp-util.h"
 #include "ossp-chip.h"
 #include "ossp-transport.h"
+#include "ossp-error-catalogue.h"
+#include "ossp-project.h"
