@@ -15,6 +15,7 @@
 static const OsspCliVerb verbs[] = {
   { "chip", ossp_cli_chip, "List chip families and show their OTP maps" },
   { "project", ossp_cli_project, "Create, check and show project files (*.openssp)" },
+  { "audit", ossp_cli_audit, "Verify and show provisioning audit logs (hash-chained JSON lines)" },
   { "explain", ossp_cli_explain, "Explain an error code, exit code, HSM status word or device message" },
 };
 

@@ -8,5 +8,7 @@
 #include "ossp-util.h"
 #include "ossp-chip.h"
 #include "ossp-transport.h"
+#include "ossp-progress.h"
+#include "ossp-audit-log.h"
 #include "ossp-error-catalogue.h"
 #include "ossp-project.h"
