@@ -18,6 +18,7 @@ static const OsspCliVerb verbs[] = {
   { "project", ossp_cli_project, "Create, check and show project files (*.openssp)" },
   { "audit", ossp_cli_audit, "Verify and show provisioning audit logs (hash-chained JSON lines)" },
   { "explain", ossp_cli_explain, "Explain an error code, exit code, HSM status word or device message" },
+  { "otp", ossp_cli_otp, "Edit, check and build the OTP secret list (secret files)" },
 };
 
 static void

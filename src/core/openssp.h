@@ -25,3 +25,5 @@
 #include "ossp-hsm-perso.h"
 #include "ossp-hsm.h"
 #include "ossp-hsm-external.h"
+#include "ossp-otp-item.h"
+#include "ossp-otp-secret.h"
