@@ -15,6 +15,7 @@
 static const OsspCliVerb verbs[] = {
   { "chip", ossp_cli_chip, "List chip families and show their OTP maps" },
   { "payload", ossp_cli_payload, "Build, inspect and decrypt-verify the encrypted .ssp payload" },
+  { "image", ossp_cli_image, "Sign, verify and inspect STM32 images (SigningTool_CLI equivalent)" },
   { "project", ossp_cli_project, "Create, check and show project files (*.openssp)" },
   { "audit", ossp_cli_audit, "Verify and show provisioning audit logs (hash-chained JSON lines)" },
   { "explain", ossp_cli_explain, "Explain an error code, exit code, HSM status word or device message" },

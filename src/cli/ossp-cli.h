@@ -27,6 +27,7 @@ typedef struct {
 int ossp_cli_chip      (OsspCli *cli, int argc, char **argv);
 int ossp_cli_audit     (OsspCli *cli, int argc, char **argv);
 int ossp_cli_payload   (OsspCli *cli, int argc, char **argv);
+int ossp_cli_image     (OsspCli *cli, int argc, char **argv);
 int ossp_cli_explain   (OsspCli *cli, int argc, char **argv);
 int ossp_cli_project   (OsspCli *cli, int argc, char **argv);
 int ossp_cli_otp       (OsspCli *cli, int argc, char **argv);
