@@ -10,6 +10,7 @@
 #include "ossp-transport.h"
 #include "ossp-progress.h"
 #include "ossp-audit-log.h"
+#include "ossp-burn-plan.h"
 #include "ossp-payload.h"
 #include "ossp-payload-gcm.h"
 #include "ossp-pem.h"
@@ -34,3 +35,4 @@
 #include "ossp-pkcs11-signer.h"
 #include "ossp-error-catalogue.h"
 #include "ossp-project.h"
+#include "ossp-provisioner.h"
