@@ -1,0 +1,455 @@
+/* test-sim-uart.c — the chip simulator over a real pty, driven by a scripted host
+ *
+ * The host side is this file plus ossp-test-ssp-host.c: every byte it sends
+ * and expects comes from the ssp-flow.md §4.2 table and §4.3/§4.4 (ours);
+ * licenses and payloads are built here from §7.3 and payload.md with GnuTLS.
+ * The device side is the simulator served on a pty master in a thread.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "ossp-test-helper.h"
+#include "ossp-test-ssp-host.h"
+#include "ossp-sim-uart.h"
+
+#define MP15_LOAD 0x2FFC2400u
+#define MP15_BLOB 0x2FFFF000u
+#define MP13_LOAD 0x2FFE0000u
+#define MP13_BLOB 0x2FFFE000u
+
+static const guint8 ACK = 0x79, NACK = 0x1F;
+
+typedef struct {
+  char          *dir;
+  char          *state;
+  OsspSimBoard  *board;
+  OsspSimUart   *uart;
+  OsspSimFaults *faults;
+  GCancellable  *cancel;
+  GThread       *thread;
+  int            master, slave_keep, fd;
+  char          *slave_path;
+  OsspTestKey    oem;
+  guint8         iv[16], key[16];
+  guint8         secrets[152];
+} Fixture;
+
+static gpointer
+serve_thread (gpointer data)
+{
+  Fixture *f = data;
+
+  ossp_sim_uart_serve_fd (f->uart, f->master, f->cancel, NULL);
+  return NULL;
+}
+
+static void
+start_board (Fixture    *f,
+             const char *chip,
+             OsspSimFsblVersion version,
+             gboolean    st_board,
+             const char *fault)
+{
+  g_autoptr(GError) error = NULL;
+  OsspSimFactoryOptions opts;
+  OsspSimUartOptions uopts;
+
+  f->dir = ossp_test_make_tmpdir ();
+  f->state = g_build_filename (f->dir, "board.json", NULL);
+  ossp_sim_factory_options_init (&opts);
+  opts.chip_id = chip;
+  opts.fsbl_version = version;
+  opts.st_board = st_board;
+  f->board = ossp_sim_board_new_factory (&opts, &error);
+  g_assert_no_error (error);
+  g_assert_true (ossp_sim_board_save (f->board, f->state, FALSE, &error));
+  g_assert_no_error (error);
+  ossp_sim_board_set_autosave (f->board, f->state);
+  f->faults = ossp_sim_faults_new ();
+  if (fault != NULL)
+    {
+      g_assert_true (ossp_sim_faults_add (f->faults, fault, &error));
+      g_assert_no_error (error);
+    }
+  ossp_sim_board_set_faults (f->board, f->faults);
+  ossp_sim_board_set_trace (f->board, g_getenv ("OSSP_SIM_TRACE") != NULL);
+
+  ossp_sim_uart_options_init (&uopts);
+  /* a loaded CI machine may pause this process for more than the firmware's
+   * 20 ms: the timeout itself is tested separately */
+  uopts.byte_timeout_ms = 2000;
+  uopts.halt_reset_ms = 300;
+  f->uart = ossp_sim_uart_new (f->board, &uopts);
+  f->master = ossp_sim_uart_open_pty (&f->slave_path, &f->slave_keep, &error);
+  g_assert_no_error (error);
+  f->cancel = g_cancellable_new ();
+  f->thread = g_thread_new ("sim-uart", serve_thread, f);
+  f->fd = ossp_test_uart_open (f->slave_path);
+
+  ossp_test_key_generate (&f->oem);
+  for (guint i = 0; i < 16; i++)
+    {
+      f->key[i] = (guint8) g_random_int ();
+      f->iv[i] = i < 12 ? (guint8) g_random_int () : 0;
+    }
+  /* RMA word with its top two bits set (MP15 keeps 29..0), two zero words */
+  for (guint w = 0; w < 38; w++)
+    {
+      guint32 v = w == 0 ? 0xC0FFEE12u : (w == 5 || w == 10) ? 0 : 0x01010101u * w ^ 0xA5000000u;
+      f->secrets[4 * w] = v; f->secrets[4 * w + 1] = v >> 8;
+      f->secrets[4 * w + 2] = v >> 16; f->secrets[4 * w + 3] = v >> 24;
+    }
+}
+
+static void
+stop_board (Fixture *f)
+{
+  g_cancellable_cancel (f->cancel);
+  g_thread_join (f->thread);
+  close (f->fd);
+  close (f->master);
+  close (f->slave_keep);
+  g_object_unref (f->uart);
+  g_object_unref (f->board);
+  ossp_sim_faults_free (f->faults);
+  g_object_unref (f->cancel);
+  g_free (f->slave_path);
+  g_free (f->state);
+  g_free (f->dir);
+}
+
+static OsspSimBoard *
+load_state (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  OsspSimBoard *b = ossp_sim_board_load (f->state, &error);
+
+  g_assert_no_error (error);
+  return b;
+}
+
+static void
+sync_fsbl (Fixture *f)
+{
+  guint8 sync = 0x7F;
+
+  ossp_test_uart_expect (f->fd, &NACK, 1, 5000);     /* FSBL resync NACK */
+  ossp_test_uart_write (f->fd, &sync, 1);
+  ossp_test_uart_expect (f->fd, &ACK, 1, 2000);
+}
+
+static void
+expect_no_byte (Fixture *f,
+                guint    ms)
+{
+  guint8 b;
+
+  g_assert_cmpuint (ossp_test_uart_read (f->fd, &b, 1, ms), ==, 0);
+}
+
+/* Boot 1 per §4.2: resync NACK, GET, GET_PHASE = 0xFF "Provisioning\n". */
+static void
+boot1 (Fixture *f,
+       guint32  load,
+       GBytes  *image,
+       gboolean v26)
+{
+  static const guint8 get_reply[] = { 0x07, 0x40, 0x00, 0x01, 0x02, 0x03, 0x12, 0x21, 0x31, 0x79 };
+  static const guint8 phase26[] = { 0x12, 0xFF, 0, 0, 0, 0, 0x0D, 'P', 'r', 'o', 'v', 'i', 's', 'i',
+                                    'o', 'n', 'i', 'n', 'g', '\n', 0x79 };
+  static const guint8 phase22[] = { 0x12, 0xFF, 0, 0, 0, 0, 0x0D, 'P', 'r', 'o', 'v', 'i', 's', 'i',
+                                    'o', 'n', 'i', 'n', 'g', 0x00, 0x79 };
+
+  ossp_test_uart_rom_boot (f->fd, load, image);
+  sync_fsbl (f);
+  ossp_test_uart_command (f->fd, 0x00);
+  ossp_test_uart_expect (f->fd, get_reply, sizeof get_reply, 2000);
+  ossp_test_uart_command (f->fd, 0x03);
+  ossp_test_uart_expect (f->fd, v26 ? phase26 : phase22, sizeof phase26, 2000);
+}
+
+/* Boot 2: phase 0xF3 at the blob base, the 136-byte certificate. */
+static void
+boot2_read_cert (Fixture *f,
+                 guint32  load,
+                 guint32  blob,
+                 GBytes  *image,
+                 gboolean v26,
+                 guint8   cert[136])
+{
+  guint8 phase[8] = { 0x05, 0xF3, blob, blob >> 8, blob >> 16, blob >> 24, 0x00, 0x79 };
+  static const guint8 part[6] = { 0xF3, 0x00, 0x00, 0x00, 0x00, 0xF3 };
+  static const guint8 n[2] = { 0x87, 0x78 };
+
+  ossp_test_uart_rom_boot (f->fd, load, image);
+  sync_fsbl (f);
+  ossp_test_uart_command (f->fd, 0x03);
+  ossp_test_uart_expect (f->fd, phase, sizeof phase, 2000);
+  ossp_test_uart_command (f->fd, 0x12);
+  ossp_test_uart_write (f->fd, part, sizeof part);
+  ossp_test_uart_expect (f->fd, &ACK, 1, 2000);
+  ossp_test_uart_write (f->fd, n, 2);
+  ossp_test_uart_expect (f->fd, &ACK, 1, 2000);
+  g_assert_cmpuint (ossp_test_uart_read (f->fd, cert, 136, 2000), ==, 136);
+  if (v26)
+    ossp_test_uart_expect (f->fd, &ACK, 1, 2000);
+  else
+    expect_no_byte (f, 200);   /* v2.2: no trailing ACK */
+}
+
+static void
+check_certificate (const guint8 cert[136],
+                   const char  *product_id,
+                   guint8       key_id)
+{
+  OsspTestKey root;
+  guint8 digest[32];
+
+  g_assert_cmpmem (cert, 8, product_id, 8);
+  /* §5.3 (ours): ECDSA P-256 over bytes 0..71 by the root key of the key id */
+  ossp_test_key_derive (&root, "OpenSSP-root", &key_id, 1);
+  ossp_test_sha256 (cert, 72, digest);
+  g_assert_true (ossp_test_ecdsa_verify (root.pub, digest, cert + 72));
+}
+
+static void
+send_blob (Fixture      *f,
+           guint32       blob,
+           GBytes       *license,
+           GBytes       *payload,
+           gboolean      v26)
+{
+  g_autoptr(GByteArray) all = g_byte_array_new ();
+  g_autofree char *text = g_strdup_printf ("Invalid start at 0x%08X\n", blob);
+  g_autoptr(GByteArray) want = g_byte_array_new ();
+  guint8 head[7] = { 5 + strlen (text), 0xFF, blob, blob >> 8, blob >> 16, blob >> 24, strlen (text) };
+
+  g_byte_array_append (all, g_bytes_get_data (license, NULL), g_bytes_get_size (license));
+  g_byte_array_append (all, g_bytes_get_data (payload, NULL), g_bytes_get_size (payload));
+  ossp_test_uart_download (f->fd, 0xF3, all->data, all->len);
+  ossp_test_uart_start (f->fd, blob, ACK);
+  ossp_test_uart_command (f->fd, 0x03);
+  if (v26)
+    {
+      g_byte_array_append (want, head, sizeof head);
+      g_byte_array_append (want, (const guint8 *) text, strlen (text));
+    }
+  else
+    {
+      guint8 empty[7] = { 5, 0xFF, blob, blob >> 8, blob >> 16, blob >> 24, 0 };
+      g_byte_array_append (want, empty, sizeof empty);
+    }
+  g_byte_array_append (want, &ACK, 1);
+  ossp_test_uart_expect (f->fd, want->data, want->len, 2000);
+}
+
+static guint32
+le32 (const guint8 *p)
+{
+  return p[0] | (p[1] << 8) | (p[2] << 16) | ((guint32) p[3] << 24);
+}
+
+static void
+assert_provisioned_mp15 (Fixture  *f,
+                         gboolean  v26,
+                         gboolean  st_board)
+{
+  g_autoptr(OsspSimBoard) b = load_state (f);
+  OsspSimOtp *otp = ossp_sim_board_get_otp (b);
+  guint8 pkh[32];
+
+  ossp_test_sha256 (f->oem.pub, 64, pkh);
+  for (guint i = 0; i < 8; i++)
+    {
+      /* format 1: word = big-endian read of hash bytes 4i..4i+3 */
+      guint32 want = ((guint32) pkh[4 * i] << 24) | (pkh[4 * i + 1] << 16) | (pkh[4 * i + 2] << 8) | pkh[4 * i + 3];
+      g_assert_cmphex (ossp_sim_otp_peek_fuse (otp, 24 + i), ==, want);
+      g_assert_true (ossp_sim_otp_is_locked (otp, 24 + i));
+    }
+  g_assert_cmphex (ossp_sim_otp_peek_fuse (otp, 0) & 0x40, ==, 0x40);              /* closed */
+  g_assert_cmphex (ossp_sim_otp_peek_fuse (otp, 56), ==, 0xC0FFEE12u & 0x3FFFFFFFu); /* RMA masked */
+  g_assert_cmpint (ossp_sim_otp_is_locked (otp, 56), ==, v26);
+  for (guint w = 1; w < 38; w++)
+    {
+      guint32 v = le32 (f->secrets + 4 * w);
+      guint word = 58 + w;
+      if (st_board && word == 59)
+        continue;
+      g_assert_cmphex (ossp_sim_otp_peek_fuse (otp, word), ==, v);
+      /* v2.6 skips zero words: neither programmed nor locked */
+      g_assert_cmpint (ossp_sim_otp_is_locked (otp, word), ==, v26 ? v != 0 : TRUE);
+    }
+  g_assert_cmphex (ossp_sim_otp_peek_fuse (otp, 8) & 0x300, ==, 0x300);            /* REQ + SUCCESS */
+  g_assert_true (ossp_sim_board_is_provisioned (b));
+  g_assert_true (ossp_sim_otp_is_closed (otp));
+  g_assert_cmphex (ossp_sim_board_get_ssp_cmd (b), ==, 0);
+}
+
+static void
+full_run_mp15 (OsspSimFsblVersion version,
+               gboolean           st_board)
+{
+  Fixture f = { 0 };
+  gboolean v26 = version == OSSP_SIM_FSBL_V2_6;
+  g_autoptr(GBytes) image = NULL, license = NULL, payload = NULL;
+  guint8 cert[136], pkh[32];
+  guint8 sync = 0x7F, rom_phase[8] = { 0x05, 0x01, 0x00, 0x24, 0xFC, 0x2F, 0x00, 0x79 };
+
+  start_board (&f, "stm32mp15", version, st_board, NULL);
+  if (st_board)
+    {
+      /* ST boards carry a board id in word 59: the secret for it must be 0 */
+      memset (f.secrets + 4, 0, 4);
+    }
+  image = ossp_test_build_fsbl ("stm32mp15", &f.oem, 0, 4000, pkh);
+
+  boot1 (&f, MP15_LOAD, image, v26);
+  boot2_read_cert (&f, MP15_LOAD, MP15_BLOB, image, v26, cert);
+  check_certificate (cert, "5000200A", 0x0A);
+  license = ossp_test_build_license (cert + 8, 0x2E505353, 0, f.iv, f.key);
+  payload = ossp_test_build_payload (TRUE, f.oem.pub, f.secrets, 152, f.iv, f.key);
+  send_blob (&f, MP15_BLOB, license, payload, v26);
+
+  /* boot 3: no resync NACK, then the ROM answers again (§4.4 rule 5) */
+  ossp_test_uart_rom_boot (f.fd, MP15_LOAD, image);
+  expect_no_byte (&f, 1500);
+  ossp_test_uart_write (f.fd, &sync, 1);
+  ossp_test_uart_expect (f.fd, &ACK, 1, 2000);
+  ossp_test_uart_command (f.fd, 0x03);
+  ossp_test_uart_expect (f.fd, rom_phase, sizeof rom_phase, 2000);
+  assert_provisioned_mp15 (&f, v26, st_board);
+
+  /* a 4th attempt: the closed chip takes the signed FSBL, which opens no link */
+  ossp_test_uart_rom_boot (f.fd, MP15_LOAD, image);
+  expect_no_byte (&f, 1500);
+  /* the watchdog brings the ROM back */
+  ossp_test_uart_write (f.fd, &sync, 1);
+  ossp_test_uart_expect (f.fd, &ACK, 1, 2000);
+  stop_board (&f);
+}
+
+static void
+test_full_mp15_v26 (void)
+{
+  full_run_mp15 (OSSP_SIM_FSBL_V2_6, FALSE);
+}
+
+static void
+test_full_mp15_v22 (void)
+{
+  full_run_mp15 (OSSP_SIM_FSBL_V2_2, FALSE);
+}
+
+static void
+test_full_mp15_st_board (void)
+{
+  full_run_mp15 (OSSP_SIM_FSBL_V2_6, TRUE);
+}
+
+static void
+test_full_mp13 (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GBytes) image = NULL, license = NULL, payload = NULL;
+  g_autoptr(OsspSimBoard) b = NULL;
+  guint8 cert[136], pkhth[32], sync = 0x7F;
+  OsspSimOtp *otp;
+
+  start_board (&f, "stm32mp13", OSSP_SIM_FSBL_V2_6, FALSE, NULL);
+  image = ossp_test_build_fsbl ("stm32mp13", &f.oem, 0, 3000, pkhth);
+  boot1 (&f, MP13_LOAD, image, TRUE);
+  boot2_read_cert (&f, MP13_LOAD, MP13_BLOB, image, TRUE, cert);
+  /* §4.4 rule 7: MP13 product id "5010100D" */
+  check_certificate (cert, "5010100D", 0x0D);
+  license = ossp_test_build_license (cert + 8, 0x2E505353, 0, f.iv, f.key);
+  payload = ossp_test_build_payload (FALSE, pkhth, f.secrets, 152, f.iv, f.key);
+  g_assert_cmpuint (g_bytes_get_size (license) + g_bytes_get_size (payload), ==, 348);
+  send_blob (&f, MP13_BLOB, license, payload, TRUE);
+  ossp_test_uart_rom_boot (f.fd, MP13_LOAD, image);
+  expect_no_byte (&f, 1500);
+  ossp_test_uart_write (f.fd, &sync, 1);
+  ossp_test_uart_expect (f.fd, &ACK, 1, 2000);
+
+  b = load_state (&f);
+  otp = ossp_sim_board_get_otp (b);
+  for (guint i = 0; i < 8; i++)
+    {
+      guint32 want = ((guint32) pkhth[4 * i] << 24) | (pkhth[4 * i + 1] << 16) | (pkhth[4 * i + 2] << 8) | pkhth[4 * i + 3];
+      g_assert_cmphex (ossp_sim_otp_peek_fuse (otp, 24 + i), ==, want);
+      g_assert_true (ossp_sim_otp_is_locked (otp, 24 + i));
+    }
+  g_assert_cmphex (ossp_sim_otp_peek_fuse (otp, 0), ==, 0x3F);      /* 0x17 | 0x3F */
+  g_assert_cmphex (ossp_sim_otp_peek_fuse (otp, 56), ==, 0xC0FFEE12u); /* MP13 keeps 32 bits */
+  g_assert_cmphex (ossp_sim_otp_peek_fuse (otp, 9) & 0x60, ==, 0x60);  /* REQ bit 5, SUCCESS bit 6 */
+  g_assert_true (ossp_sim_board_is_provisioned (b));
+  stop_board (&f);
+}
+
+/* §4.4 rule 3: a ROM-side error sets ssp_cmd = 0, nothing is burned and the
+ * next FSBL boot is boot 1 again. */
+static void
+rejected_run (gboolean bad_tag,
+              gboolean bad_nonce)
+{
+  Fixture f = { 0 };
+  g_autoptr(GBytes) image = NULL, license = NULL, payload = NULL;
+  g_autoptr(OsspSimBoard) b = NULL;
+  guint8 cert[136];
+  OsspSimOtp *otp;
+
+  start_board (&f, "stm32mp15", OSSP_SIM_FSBL_V2_6, FALSE, NULL);
+  if (bad_nonce)
+    f.iv[15] = 0x01;
+  image = ossp_test_build_fsbl ("stm32mp15", &f.oem, 0, 1000, NULL);
+  boot1 (&f, MP15_LOAD, image, TRUE);
+  boot2_read_cert (&f, MP15_LOAD, MP15_BLOB, image, TRUE, cert);
+  license = ossp_test_build_license (cert + 8, 0x2E505353, 0, f.iv, f.key);
+  if (bad_tag)
+    {
+      guint8 *l = g_bytes_unref_to_data (g_steal_pointer (&license), &(gsize){ 0 });
+      l[0x78] ^= 0x01;
+      license = g_bytes_new_take (l, 136);
+    }
+  payload = ossp_test_build_payload (TRUE, f.oem.pub, f.secrets, 152, f.iv, f.key);
+  send_blob (&f, MP15_BLOB, license, payload, TRUE);
+  /* boot "3" falls back to boot 1: resync NACK and "Provisioning" */
+  boot1 (&f, MP15_LOAD, image, TRUE);
+
+  b = load_state (&f);
+  otp = ossp_sim_board_get_otp (b);
+  for (guint w = 24; w < 32; w++)
+    g_assert_cmphex (ossp_sim_otp_peek_fuse (otp, w), ==, 0);
+  for (guint w = 56; w < 96; w++)
+    g_assert_cmphex (ossp_sim_otp_peek_fuse (otp, w), ==, 0);
+  g_assert_cmphex (ossp_sim_otp_peek_fuse (otp, 0), ==, 0);
+  g_assert_cmphex (ossp_sim_otp_peek_fuse (otp, 8) & 0x300, ==, 0x100);   /* REQ only */
+  g_assert_false (ossp_sim_board_is_provisioned (b));
+  stop_board (&f);
+}
+
+static void
+test_bad_license_tag (void)
+{
+  rejected_run (TRUE, FALSE);
+}
+
+static void
+test_bad_nonce_tail (void)
+{
+  rejected_run (FALSE, TRUE);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/sim/uart/full-mp15-v2.6", test_full_mp15_v26);
+  g_test_add_func ("/sim/uart/full-mp15-v2.2", test_full_mp15_v22);
+  g_test_add_func ("/sim/uart/full-mp15-st-board", test_full_mp15_st_board);
+  g_test_add_func ("/sim/uart/full-mp13", test_full_mp13);
+  g_test_add_func ("/sim/uart/bad-license-tag", test_bad_license_tag);
+  g_test_add_func ("/sim/uart/nonce-tail-not-zero", test_bad_nonce_tail);
+  return g_test_run ();
+}
