@@ -36,3 +36,4 @@
 #include "ossp-error-catalogue.h"
 #include "ossp-project.h"
 #include "ossp-provisioner.h"
+#include "ossp-demo.h"

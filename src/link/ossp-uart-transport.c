@@ -1082,7 +1082,7 @@ uart_open (OsspTransport *transport,
   OsspUartTransport *self = OSSP_UART_TRANSPORT (transport);
   struct termios tio, back;
   speed_t speed = baud_to_speed (self->baudrate);
-  int fd;
+  int fd, rc;
 
   if (self->fd >= 0)
     return TRUE;
@@ -1122,7 +1122,16 @@ uart_open (OsspTransport *transport,
   tio.c_iflag &= ~(IXON | IXOFF | IXANY | INPCK);
   tio.c_cc[VMIN] = 0;
   tio.c_cc[VTIME] = 0;
-  if (tcsetattr (fd, TCSANOW, &tio) != 0)
+  rc = tcsetattr (fd, TCSANOW, &tio);
+  if (rc != 0 && errno == EINVAL)
+    {
+      /* a pty that already runs 8N1 at this speed refuses a request whose
+       * only change is PARENB (it cannot keep it): ask without parity */
+      g_debug ("%s: even parity refused (EINVAL), retrying without it", self->name);
+      tio.c_cflag &= ~PARENB;
+      rc = tcsetattr (fd, TCSANOW, &tio);
+    }
+  if (rc != 0)
     {
       int saved = errno;
       close (fd);

@@ -1,0 +1,238 @@
+/* ossp-provision-test-helper.c — a simulated factory line for provisioning tests
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "ossp-sim-chip-crypto.h"
+#include "ossp-provision-test-helper.h"
+
+void
+ossp_provision_bench_options_init (OsspProvisionBenchOptions *opts)
+{
+  memset (opts, 0, sizeof *opts);
+  opts->chip_id = "stm32mp15";
+  opts->fsbl_version = OSSP_SIM_FSBL_V2_6;
+  opts->security_counter = -1;
+}
+
+static gpointer
+serve_thread (gpointer data)
+{
+  OsspProvisionBench *b = data;
+
+  ossp_sim_uart_serve_fd (b->uart, b->master, b->serve_cancel, NULL);
+  return NULL;
+}
+
+/* The perso of the demo chips: each product id with the simulator's
+ * "OpenSSP root" key of its key id (docs/simulator.md). */
+static OsspHsmPerso *
+demo_perso (void)
+{
+  OsspHsmPerso *perso = ossp_hsm_perso_new ();
+  const char *ids[] = { "5000200A", "5010100D" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      guint8 priv[32], pub[64], key_id = 0;
+      g_assert_true (ossp_chip_certificate_parse_product_id (ids[i], NULL, NULL, &key_id, &error));
+      ossp_sim_root_key (key_id, priv, pub);
+      g_assert_true (ossp_hsm_perso_add_entry (perso, ids[i], pub, 0, &error));
+      g_assert_no_error (error);
+    }
+  return perso;
+}
+
+static void
+start_board (OsspProvisionBench              *b,
+             const OsspProvisionBenchOptions *opts,
+             const char                      *name)
+{
+  g_autoptr(GError) error = NULL;
+  OsspSimFactoryOptions fo;
+  OsspSimUartOptions uo;
+
+  b->board_state = g_build_filename (b->dir, name, NULL);
+  ossp_sim_factory_options_init (&fo);
+  fo.chip_id = opts->chip_id;
+  fo.fsbl_version = opts->fsbl_version;
+  fo.security_counter = opts->security_counter;
+  if (opts->closed_with_demo_key)
+    {
+      g_autoptr(OsspPayload) payload = ossp_payload_new_from_file (b->demo_view->payload, &error);
+      g_assert_no_error (error);
+      fo.closed = TRUE;
+      fo.has_pkh = ossp_payload_get_pkh (payload, fo.pkh);
+    }
+  b->board = ossp_sim_board_new_factory (&fo, &error);
+  g_assert_no_error (error);
+  g_assert_true (ossp_sim_board_save (b->board, b->board_state, FALSE, &error));
+  ossp_sim_board_set_autosave (b->board, b->board_state);
+  b->faults = ossp_sim_faults_new ();
+  if (opts->fault != NULL)
+    {
+      g_assert_true (ossp_sim_faults_add (b->faults, opts->fault, &error));
+      g_assert_no_error (error);
+    }
+  ossp_sim_board_set_faults (b->board, b->faults);
+  ossp_sim_board_set_trace (b->board, g_getenv ("OSSP_SIM_TRACE") != NULL);
+  ossp_sim_uart_options_init (&uo);
+  uo.baud = opts->baud;
+  if (opts->byte_timeout_ms)
+    uo.byte_timeout_ms = opts->byte_timeout_ms;
+  uo.halt_reset_ms = 300;
+  b->uart = ossp_sim_uart_new (b->board, &uo);
+  b->master = ossp_sim_uart_open_pty (&b->slave_path, &b->slave_keep, &error);
+  g_assert_no_error (error);
+  b->serve_cancel = g_cancellable_new ();
+  b->thread = g_thread_new ("sim-uart", serve_thread, b);
+}
+
+OsspProvisionBench *
+ossp_provision_bench_new (const OsspProvisionBenchOptions *opts)
+{
+  g_autoptr(GError) error = NULL;
+  OsspProvisionBench *b = g_new0 (OsspProvisionBench, 1);
+  g_autoptr(OsspHsmPerso) perso = demo_perso ();
+  g_autoptr(OsspHsmProvisioning) params = NULL;
+  g_autofree char *demo_root = NULL;
+
+  b->dir = ossp_test_make_tmpdir ();
+  demo_root = g_build_filename (b->dir, "demo", NULL);
+  b->demo = ossp_demo_ensure (demo_root, opts->payload_chip ? opts->payload_chip : opts->chip_id,
+                              &error);
+  g_assert_no_error (error);
+  b->demo_view = b->demo;
+  b->hsm_state = g_build_filename (b->dir, "hsm.json", NULL);
+  b->audit_path = g_build_filename (b->dir, "audit.jsonl", NULL);
+  b->hsm = ossp_sim_hsm_new_for_state (b->hsm_state, &error);
+  g_assert_no_error (error);
+  params = ossp_demo_hsm_provisioning (b->demo, perso, opts->hsm_licenses ? opts->hsm_licenses : 100,
+                                       &error);
+  g_assert_no_error (error);
+  g_assert_true (ossp_hsm_provision (OSSP_HSM (b->hsm), params, NULL, &error));
+  g_assert_no_error (error);
+  start_board (b, opts, "board.json");
+  return b;
+}
+
+OsspProvisionBench *
+ossp_provision_bench_new_board (OsspProvisionBench              *bench,
+                                const OsspProvisionBenchOptions *opts)
+{
+  OsspProvisionBench *b = g_new0 (OsspProvisionBench, 1);
+  static guint n;
+  g_autofree char *name = g_strdup_printf ("board-%u.json", ++n);
+
+  b->dir = g_strdup (bench->dir);
+  b->demo_view = bench->demo_view;
+  b->hsm = g_object_ref (bench->hsm);
+  b->hsm_state = g_strdup (bench->hsm_state);
+  b->audit_path = g_strdup (bench->audit_path);
+  start_board (b, opts, name);
+  return b;
+}
+
+static void
+stop (OsspProvisionBench *b)
+{
+  if (b->thread == NULL)
+    return;
+  g_cancellable_cancel (b->serve_cancel);
+  g_thread_join (b->thread);
+  b->thread = NULL;
+}
+
+OsspSimBoard *
+ossp_provision_bench_stop_and_load (OsspProvisionBench *b)
+{
+  g_autoptr(GError) error = NULL;
+  OsspSimBoard *board;
+
+  stop (b);
+  board = ossp_sim_board_load (b->board_state, &error);
+  g_assert_no_error (error);
+  return board;
+}
+
+void
+ossp_provision_bench_free (OsspProvisionBench *b)
+{
+  if (b == NULL)
+    return;
+  stop (b);
+  if (b->uart)
+    {
+      close (b->master);
+      close (b->slave_keep);
+    }
+  g_clear_object (&b->uart);
+  g_clear_object (&b->board);
+  g_clear_pointer (&b->faults, ossp_sim_faults_free);
+  g_clear_object (&b->serve_cancel);
+  g_clear_object (&b->hsm);
+  g_clear_pointer (&b->demo, ossp_demo_free);
+  g_free (b->slave_path);
+  g_free (b->board_state);
+  g_free (b->hsm_state);
+  g_free (b->audit_path);
+  g_free (b->dir);
+  g_free (b);
+}
+
+OsspProvisioner *
+ossp_provision_bench_provisioner (OsspProvisionBench *b)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsspUartTransport) t = ossp_uart_transport_new (b->slave_path);
+  g_autoptr(OsspPayload) payload = NULL;
+  g_autoptr(GBytes) fw = NULL;
+  g_autoptr(OsspAuditLog) log = ossp_audit_log_new (b->audit_path);
+  OsspProvisioner *prov = ossp_provisioner_new (OSSP_TRANSPORT (t), OSSP_HSM (b->hsm));
+  const OsspDemo *demo = b->demo_view;
+
+  g_assert_nonnull (demo);
+  payload = ossp_payload_new_from_file (demo->payload, &error);
+  g_assert_no_error (error);
+  fw = ossp_file_read_bytes (demo->firmware, 16 * 1024 * 1024, &error);
+  g_assert_no_error (error);
+  ossp_provisioner_set_payload (prov, payload);
+  ossp_provisioner_set_firmware (prov, fw, demo->firmware);
+  ossp_provisioner_set_audit_log (prov, log);
+  ossp_provisioner_set_hsm_label (prov, "sim:in-process");
+  ossp_provisioner_set_confirmed (prov, "test");
+  ossp_provisioner_set_timeouts (prov, 3000, 3000, 600);
+  return prov;
+}
+
+static void
+run_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  GAsyncResult **out = data;
+  *out = g_object_ref (res);
+}
+
+OsspProvisionResult
+ossp_provision_bench_run (OsspProvisioner *prov,
+                          GError         **error)
+{
+  g_autoptr(GAsyncResult) res = NULL;
+
+  ossp_provisioner_run_async (prov, NULL, run_done, &res);
+  while (res == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return ossp_provisioner_run_finish (prov, res, error);
+}
+
+guint32
+ossp_provision_bench_remaining (OsspProvisionBench *b)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsspHsmInfo) info = ossp_hsm_get_info (OSSP_HSM (b->hsm), NULL, &error);
+
+  g_assert_no_error (error);
+  return info->remaining;
+}
