@@ -23,6 +23,13 @@ serve_thread (gpointer data)
   OsspProvisionBench *b = data;
 
   ossp_sim_uart_serve_fd (b->uart, b->master, b->serve_cancel, NULL);
+  /* the simulator stopped on its own (hang-up fault): unplug the line */
+  if (!g_cancellable_is_cancelled (b->serve_cancel))
+    {
+      close (b->master);
+      close (b->slave_keep);
+      b->master = b->slave_keep = -1;
+    }
   return NULL;
 }
 
@@ -164,7 +171,7 @@ ossp_provision_bench_free (OsspProvisionBench *b)
   if (b == NULL)
     return;
   stop (b);
-  if (b->uart)
+  if (b->uart && b->master >= 0)
     {
       close (b->master);
       close (b->slave_keep);

@@ -455,6 +455,7 @@ typedef struct {
   gint64           counter_after;
   char            *hsm_serial;
   gboolean         license_asked;
+  gboolean         reconciled;
   gboolean         license_consumed;
   gboolean         license_sent;
   gboolean         cancel_deferred;
@@ -723,6 +724,7 @@ preflight_hsm (Run     *r,
     }
   g_free (r->hsm_serial);
   r->hsm_serial = g_strdup (info->serial);
+  r->counter_before = info->remaining == OSSP_HSM_REMAINING_UNKNOWN ? -1 : (gint64) info->remaining;
   if (info->state != OSSP_HSM_STATE_LOCKED && info->remaining != OSSP_HSM_REMAINING_UNKNOWN)
     {
       add_check (self, "hsm-state", OSSP_CHECK_FAIL, "the HSM is %s, not locked: it gives no "
@@ -892,18 +894,16 @@ build_record (Run                *r,
   return o;
 }
 
-/* Every run ends here: the audit record (unless we stopped before the
- * device was touched with nothing to say) and the result. */
-static OsspProvisionResult
-finish (Run                 *r,
-        OsspProvisionResult  result,
-        GError             **error)
+/* After a license was asked for, the HSM counter says whether one was
+ * consumed (a reply lost on its way back still costs a license). */
+static void
+reconcile_license (Run *r)
 {
   OsspProvisioner *self = r->self;
-  g_autoptr(GError) audit_error = NULL;
-  JsonObject *record;
 
-  /* a license that was asked for is accounted for by the counter */
+  if (r->reconciled)
+    return;
+  r->reconciled = TRUE;
   if (r->license_asked)
     {
       g_autoptr(GError) local = NULL;
@@ -917,7 +917,20 @@ finish (Run                 *r,
     }
   else
     r->counter_after = r->counter_before;
+}
 
+/* Every run ends here: the audit record (unless we stopped before the
+ * device was touched with nothing to say) and the result. */
+static OsspProvisionResult
+finish (Run                 *r,
+        OsspProvisionResult  result,
+        GError             **error)
+{
+  OsspProvisioner *self = r->self;
+  g_autoptr(GError) audit_error = NULL;
+  JsonObject *record;
+
+  reconcile_license (r);
   record = build_record (r, result, error ? *error : NULL);
   g_mutex_lock (&self->lock);
   g_clear_pointer (&self->record, json_object_unref);
@@ -947,11 +960,9 @@ fail (Run     *r,
 {
   if (error && *error && (*error)->domain == OSSP_ERROR && (*error)->code == OSSP_ERROR_CANCELLED)
     return finish (r, OSSP_PROVISION_RESULT_CANCELLED, error);
-  if (r->license_consumed || r->license_asked)
-    {
-      if (error && *error)
-        g_prefix_error (error, "License consumed but not used by the chip (stage %s): ", r->stage);
-    }
+  reconcile_license (r);
+  if (r->license_consumed && error && *error)
+    g_prefix_error (error, "License consumed but not used by the chip (stage %s): ", r->stage);
   return finish (r, OSSP_PROVISION_RESULT_FAILED, error);
 }
 
@@ -1264,10 +1275,7 @@ run (Run     *r,
   log_msg (self, "Asking the HSM for a license for chip %s", self->product_id);
   license = ossp_hsm_get_license (self->hsm, self->certificate, NULL, error);
   if (license == NULL)
-    {
-      ossp_hsm_prefix_chip_error (error, self->certificate);
-      return fail (r, error);
-    }
+    return fail (r, error);
   r->license_consumed = TRUE;
   if (g_bytes_get_size (license) != OSSP_LICENSE_SIZE)
     {
