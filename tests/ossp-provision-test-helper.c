@@ -3,7 +3,6 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <string.h>
-#include <unistd.h>
 
 #include "ossp-sim-chip-crypto.h"
 #include "ossp-provision-test-helper.h"
@@ -15,22 +14,6 @@ ossp_provision_bench_options_init (OsspProvisionBenchOptions *opts)
   opts->chip_id = "stm32mp15";
   opts->fsbl_version = OSSP_SIM_FSBL_V2_6;
   opts->security_counter = -1;
-}
-
-static gpointer
-serve_thread (gpointer data)
-{
-  OsspProvisionBench *b = data;
-
-  ossp_sim_uart_serve_fd (b->uart, b->master, b->serve_cancel, NULL);
-  /* the simulator stopped on its own (hang-up fault): unplug the line */
-  if (!g_cancellable_is_cancelled (b->serve_cancel))
-    {
-      close (b->master);
-      close (b->slave_keep);
-      b->master = b->slave_keep = -1;
-    }
-  return NULL;
 }
 
 /* The perso of the demo chips: each product id with the simulator's
@@ -64,7 +47,6 @@ start_board (OsspProvisionBench              *b,
 
   b->board_state = g_build_filename (b->dir, name, NULL);
   ossp_sim_factory_options_init (&fo);
-  fo.chip_id = opts->chip_id;
   fo.fsbl_version = opts->fsbl_version;
   fo.security_counter = opts->security_counter;
   if (opts->closed_with_demo_key)
@@ -74,28 +56,21 @@ start_board (OsspProvisionBench              *b,
       fo.closed = TRUE;
       fo.has_pkh = ossp_payload_get_pkh (payload, fo.pkh);
     }
-  b->board = ossp_sim_board_new_factory (&fo, &error);
+  b->sim = ossp_sim_pty_board_new (opts->chip_id, b->board_state, &fo, &error);
   g_assert_no_error (error);
-  g_assert_true (ossp_sim_board_save (b->board, b->board_state, FALSE, &error));
-  ossp_sim_board_set_autosave (b->board, b->board_state);
-  b->faults = ossp_sim_faults_new ();
   if (opts->fault != NULL)
     {
-      g_assert_true (ossp_sim_faults_add (b->faults, opts->fault, &error));
+      g_assert_true (ossp_sim_pty_board_add_fault (b->sim, opts->fault, &error));
       g_assert_no_error (error);
     }
-  ossp_sim_board_set_faults (b->board, b->faults);
-  ossp_sim_board_set_trace (b->board, g_getenv ("OSSP_SIM_TRACE") != NULL);
   ossp_sim_uart_options_init (&uo);
   uo.baud = opts->baud;
   if (opts->byte_timeout_ms)
     uo.byte_timeout_ms = opts->byte_timeout_ms;
   uo.halt_reset_ms = 300;
-  b->uart = ossp_sim_uart_new (b->board, &uo);
-  b->master = ossp_sim_uart_open_pty (&b->slave_path, &b->slave_keep, &error);
+  ossp_sim_pty_board_set_uart_options (b->sim, &uo);
+  g_assert_true (ossp_sim_pty_board_start (b->sim, &error));
   g_assert_no_error (error);
-  b->serve_cancel = g_cancellable_new ();
-  b->thread = g_thread_new ("sim-uart", serve_thread, b);
 }
 
 OsspProvisionBench *
@@ -143,23 +118,13 @@ ossp_provision_bench_new_board (OsspProvisionBench              *bench,
   return b;
 }
 
-static void
-stop (OsspProvisionBench *b)
-{
-  if (b->thread == NULL)
-    return;
-  g_cancellable_cancel (b->serve_cancel);
-  g_thread_join (b->thread);
-  b->thread = NULL;
-}
-
 OsspSimBoard *
 ossp_provision_bench_stop_and_load (OsspProvisionBench *b)
 {
   g_autoptr(GError) error = NULL;
   OsspSimBoard *board;
 
-  stop (b);
+  ossp_sim_pty_board_stop (b->sim);
   board = ossp_sim_board_load (b->board_state, &error);
   g_assert_no_error (error);
   return board;
@@ -170,19 +135,9 @@ ossp_provision_bench_free (OsspProvisionBench *b)
 {
   if (b == NULL)
     return;
-  stop (b);
-  if (b->uart && b->master >= 0)
-    {
-      close (b->master);
-      close (b->slave_keep);
-    }
-  g_clear_object (&b->uart);
-  g_clear_object (&b->board);
-  g_clear_pointer (&b->faults, ossp_sim_faults_free);
-  g_clear_object (&b->serve_cancel);
+  g_clear_object (&b->sim);
   g_clear_object (&b->hsm);
   g_clear_pointer (&b->demo, ossp_demo_free);
-  g_free (b->slave_path);
   g_free (b->board_state);
   g_free (b->hsm_state);
   g_free (b->audit_path);
@@ -194,7 +149,7 @@ OsspProvisioner *
 ossp_provision_bench_provisioner (OsspProvisionBench *b)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(OsspUartTransport) t = ossp_uart_transport_new (b->slave_path);
+  g_autoptr(OsspUartTransport) t = ossp_uart_transport_new (ossp_sim_pty_board_get_path (b->sim));
   g_autoptr(OsspPayload) payload = NULL;
   g_autoptr(GBytes) fw = NULL;
   g_autoptr(OsspAuditLog) log = ossp_audit_log_new (b->audit_path);

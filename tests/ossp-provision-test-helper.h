@@ -11,9 +11,8 @@
 #pragma once
 
 #include "ossp-test-helper.h"
-#include "ossp-sim-board.h"
 #include "ossp-sim-hsm.h"
-#include "ossp-sim-uart.h"
+#include "ossp-sim-pty-board.h"
 #include "ossp-uart-transport.h"
 
 G_BEGIN_DECLS
@@ -25,14 +24,7 @@ typedef struct {
   char          *audit_path;
   OsspDemo      *demo;          /* owned (NULL on extra boards) */
   const OsspDemo *demo_view;    /* the set-up in use */
-  OsspSimBoard  *board;
-  OsspSimUart   *uart;
-  OsspSimFaults *faults;
-  GCancellable  *serve_cancel;
-  GThread       *thread;
-  int            master;
-  int            slave_keep;
-  char          *slave_path;
+  OsspSimPtyBoard *sim;
   OsspSimHsm    *hsm;
 } OsspProvisionBench;
 
