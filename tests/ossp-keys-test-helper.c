@@ -112,7 +112,9 @@ char *
 ossp_keys_test_password_file (const char *dir,
                               const char *password)
 {
-  char *path = g_build_filename (dir, "password.txt", NULL);
+  static guint counter;
+  g_autofree char *name = g_strdup_printf ("password-%u.txt", counter++);
+  char *path = g_build_filename (dir, name, NULL);
   g_autoptr(GError) error = NULL;
 
   g_assert_true (ossp_file_write_atomic (path, (const guint8 *) password, strlen (password),

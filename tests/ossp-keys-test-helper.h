@@ -29,7 +29,7 @@ void     ossp_keys_test_openssl_pkh (const char  *pub_pem,
 /* `openssl ec -in KEY -passin file:PWFILE -pubout`; NULL on failure. */
 char    *ossp_keys_test_openssl_pubout (const char *key,
                                      const char  *password_file);
-/* Writes @password to a 0600 file in @dir and returns its path. */
+/* Writes @password to a new 0600 file in @dir and returns its path. */
 char    *ossp_keys_test_password_file (const char *dir,
                                      const char  *password);
 gboolean ossp_keys_test_have_openssl (void);

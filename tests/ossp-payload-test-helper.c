@@ -22,23 +22,24 @@ ossp_payload_fixture_write (OsspPayloadFixture *fx,
   return path;
 }
 
-/* payload.md §5.1, written here by hand from the spec */
+/* payload.md §5.1, written here by hand from the spec: a whole PKHTH
+ * (144..151), the board id with a shadow-read lock, and EDMK2 (360..363) */
 static GBytes *
 make_osot (void)
 {
-  static const struct { guint16 word, flags; guint32 value; } e[] = {
-    { 128, 0x1, 0xA5A5A5A5 },
-    { 144, 0x1, 0x11223344 },
-    { 145, 0x1, 0x55667788 },
-    { 200, 0x3, 0xCAFEF00D },
-    { 260, 0x9, 0x01020304 },
-  };
+  struct { guint16 word, flags; guint32 value; } e[13];
   guint8 buf[8 + G_N_ELEMENTS (e) * 12] = { 0 };
+  guint n = 0;
 
+  for (guint i = 0; i < 8; i++)
+    e[n++] = (typeof (e[0])) { (guint16) (144 + i), 0x1, 0x11223344u + 0x01010101u * i };
+  e[n++] = (typeof (e[0])) { 246, 0x3, 0xCAFEF00D };
+  for (guint i = 0; i < 4; i++)
+    e[n++] = (typeof (e[0])) { (guint16) (360 + i), 0x1, 0xA0A0A0A0u + i };
   memcpy (buf, "OSOT", 4);
   ossp_write_le16 (buf + 4, 1);
-  ossp_write_le16 (buf + 6, G_N_ELEMENTS (e));
-  for (guint i = 0; i < G_N_ELEMENTS (e); i++)
+  ossp_write_le16 (buf + 6, (guint16) n);
+  for (guint i = 0; i < n; i++)
     {
       guint8 *p = buf + 8 + 12 * i;
       ossp_write_le16 (p, e[i].word);

@@ -99,7 +99,7 @@ check_chip (const char *chip_id)
                             fx->nonce, NULL);
   g_assert_cmpint (text->exit_status, ==, 0);
   g_assert_nonnull (strstr (text->out, "every tag verifies"));
-  g_assert_nonnull (strstr (text->out, mp1 ? "RMA_PASSWORD" : "bkpsram"));
+  g_assert_nonnull (strstr (text->out, mp1 ? "RMA_PASSWORD" : "0x52000100"));
   g_assert_nonnull (strstr (text->out, "0x********"));
 }
 

@@ -352,6 +352,8 @@ test_validate_mp15 (void)
 
   set (s, 60, 0x12345678, TRUE);
   assert_no_problem (s, -1, "empty");
+  assert_no_problem (s, 60, "outside-otp");
+  assert_no_problem (s, 60, "pkh-from-payload");
   assert_no_problem (s, 60, "reserved");
   assert_no_problem (s, 60, "not-ssp-writable");
 
@@ -467,6 +469,7 @@ test_validate_mp25 (void)
   assert_no_problem (s, 144, "pkhth-missing");
   g_assert_true (ossp_otp_secret_set_pkh_table_hash (s, hash, &error));
   assert_no_problem (s, 144, "partial-value");
+  assert_no_problem (s, 144, "pkh-from-payload");   /* MP2: the PKHTH belongs in the file */
 
   /* lower words are not SSP-writable; a lock there cannot be honoured */
   set (s, 20, 1, TRUE);
@@ -621,6 +624,9 @@ test_mp13_file_exact (void)
   g_assert_no_error (error);
   assert_words (back, (guint[]) { 61, 92, 93, 94, 95 }, 5);
   g_assert_cmphex (ossp_otp_item_get_value (ossp_otp_secret_lookup (back, 92)), ==, 0x00010203);
+  /* the byte order of EDMK comes back from the chip map */
+  g_assert_cmpuint (ossp_otp_item_get_format (ossp_otp_secret_lookup (back, 92)), ==, 1);
+  g_assert_cmpuint (ossp_otp_item_get_format (ossp_otp_secret_lookup (back, 61)), ==, 0);
 }
 
 static OsspOtpSecret *

@@ -109,7 +109,7 @@ is_option (const char *arg)
 /* Rewrites SigningTool's option names into ours. -pubk takes several
  * files (one per key); -pwd's value is moved into wiped memory and blanked
  * in argv, and a warning says that it was visible anyway. */
-static char **
+static GPtrArray *
 translate_signingtool (OsspCli       *cli,
                        int           *argc,
                        char         **argv,
@@ -123,7 +123,8 @@ translate_signingtool (OsspCli       *cli,
       const char *a = argv[i];
       gboolean done = FALSE;
 
-      if (i > 0 && (g_str_equal (a, "-pubk") || g_str_equal (a, "--public-key")))
+      if (i > 0 && (g_str_equal (a, "-pubk") || g_str_equal (a, "--public-key") ||
+                    g_str_equal (a, "--pubkeys")))
         {
           if (i + 1 >= *argc || is_option (argv[i + 1]))
             {
@@ -172,7 +173,7 @@ translate_signingtool (OsspCli       *cli,
     }
   *argc = (int) out->len;
   g_ptr_array_add (out, NULL);
-  return (char **) g_ptr_array_free (g_steal_pointer (&out), FALSE);
+  return g_steal_pointer (&out);
 }
 
 /* ---- shared option handling ---- */
@@ -195,7 +196,7 @@ translate_signingtool (OsspCli       *cli,
   { "option-flags", 0, 0, G_OPTION_ARG_STRING, &(o)->option_flags, "v1 option flags / v2 extension flags (-of)", "FLAGS" }, \
   { "fix-checksum", 0, 0, G_OPTION_ARG_NONE, &(o)->fix_checksum, "Recompute a checksum that does not match the payload instead of refusing", NULL }
 #define ENTRIES_TABLE(o) \
-  { "pubkey", 'p', 0, G_OPTION_ARG_FILENAME_ARRAY, &(o)->pubkeys, "Public key PEM; repeat in key-index order for the v2 key table (-pubk)", "PEM" }, \
+  { "pubkey", 'p', 0, G_OPTION_ARG_FILENAME_ARRAY, &(o)->pubkeys, "Public key PEM; repeat in key-index order for the v2 key table (--pubkeys F…, -pubk F…)", "PEM" }, \
   { "key-index", 0, 0, G_OPTION_ARG_INT, &(o)->key_index, "v2: index of the signing key in the table (default: found from the key)", "I" }
 
 static gboolean
@@ -251,46 +252,24 @@ load_input (ImageOptions  *o,
     }
 
   if (!o->raw && ossp_image_file_has_header (o->in))
-    {
-      guint32 have;
-      image = ossp_image_new_from_file (o->in, error);
-      if (image == NULL)
-        return NULL;
-      have = ossp_image_get_header_version (image);
-      if ((asked_version && asked_version != have) || (chip_version && chip_version != have))
-        {
-          g_autofree char *h = ossp_image_version_to_string (have);
-          g_autofree char *w = ossp_image_version_to_string (asked_version ? asked_version : chip_version);
-          /* SigningTool: "Invalid Header version" (image-header.md §5) */
-          g_set_error (error, OSSP_ERROR, OSSP_ERROR_VALIDATION,
-                       "Invalid header version: %s already has a v%s header (%s), but v%s was asked "
-                       "for; a header is never converted", o->in, h,
-                       ossp_image_version_chip_name (have), w);
-          return NULL;
-        }
-      return g_steal_pointer (&image);
-    }
-
+    return ossp_image_open (o->in, asked_version ? asked_version : chip_version, FALSE, error);
   if (!allow_raw)
-    {
-      image = ossp_image_new_from_file (o->in, error); /* gives the precise parse error */
-      return NULL;
-    }
+    return ossp_image_new_from_file (o->in, error); /* fails with the precise parse error */
   if (!asked_version && !chip_version)
     {
       g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_ARGUMENT,
-                   "%s has no STM32 header; give --chip (or --header-version) so that one can be "
-                   "made, plus --entry-point", o->in);
+                   "%s has no STM32 header; give --chip (or --header-version, SigningTool: -hv) so "
+                   "that one can be made, plus --entry-point", o->in);
       return NULL;
     }
   if (o->entry_point == NULL)
     {
       g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_ARGUMENT,
-                   "%s is a raw binary: give its --entry-point (SigningTool: -ep) so that a header "
-                   "can be made", o->in);
+                   "%s is a raw binary: give its --entry-point (SigningTool: -ep) so that a "
+                   "header can be made", o->in);
       return NULL;
     }
-  return ossp_image_new_from_payload_file (o->in, asked_version ? asked_version : chip_version, error);
+  return ossp_image_open (o->in, asked_version ? asked_version : chip_version, TRUE, error);
 }
 
 static gboolean
@@ -445,41 +424,7 @@ signer_public (Signer *s)
   return s->key ? s->key : ossp_pkcs11_signer_get_public_key (s->token);
 }
 
-/* --pubkey files as a PKH table (v2 entries hash LE32(algo)||X||Y). */
-static guint8 *
-load_pubkey_table (ImageOptions  *o,
-                   guint         *out_n,
-                   OsspKeyPair  **out_keys,
-                   GError       **error)
-{
-  guint n = o->pubkeys ? g_strv_length (o->pubkeys) : 0;
-  g_autofree guint8 *table = NULL;
-
-  *out_n = n;
-  if (n == 0)
-    return NULL;
-  if (n > OSSP_IMAGE_MAX_KEYS)
-    {
-      g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_ARGUMENT,
-                   "%u public keys were given; a header table holds at most 8", n);
-      return NULL;
-    }
-  table = g_malloc0 (32 * n);
-  for (guint i = 0; i < n; i++)
-    {
-      out_keys[i] = ossp_key_pair_load_public (o->pubkeys[i], error);
-      if (out_keys[i] == NULL)
-        {
-          for (guint j = 0; j < i; j++)
-            g_clear_object (&out_keys[j]);
-          return NULL;
-        }
-      ossp_key_pair_get_pkh (out_keys[i], TRUE, table + 32 * i);
-    }
-  return g_steal_pointer (&table);
-}
-
-/* Puts @signer's public key (and the key table) into the header. */
+/* Puts @signer's public key (and the --pubkey table) into the header. */
 static gboolean
 apply_auth (OsspCli       *cli,
             OsspImage     *image,
@@ -487,61 +432,24 @@ apply_auth (OsspCli       *cli,
             OsspKeyPair   *signer,
             GError       **error)
 {
-  OsspKeyPair *keys[OSSP_IMAGE_MAX_KEYS] = { NULL };
-  g_autofree guint8 *table = NULL;
-  guint8 xy[64];
-  guint n = 0;
-  gboolean ok;
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_object_unref);
+  guint n_keys = 0;
 
-  table = load_pubkey_table (o, &n, keys, error);
-  if (table == NULL && n > 0)
+  for (guint i = 0; o->pubkeys && o->pubkeys[i]; i++)
+    {
+      OsspKeyPair *k = ossp_key_pair_load_public (o->pubkeys[i], error);
+      if (k == NULL)
+        return FALSE;
+      g_ptr_array_add (keys, k);
+    }
+  if (!ossp_image_set_auth_from_keys (image, signer, (OsspKeyPair **) keys->pdata, keys->len,
+                                      o->key_index, error))
     return FALSE;
-  ossp_key_pair_get_public_raw (signer, xy);
-
-  if (ossp_image_get_header_major (image) == 1)
-    {
-      guint8 other[64];
-      ok = TRUE;
-      if (n > 1 || o->key_index > 0)
-        {
-          g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_ARGUMENT,
-                       "A v1 header (STM32MP15) holds one public key; give one --pubkey and no --key-index");
-          ok = FALSE;
-        }
-      else if (n == 1)
-        {
-          ossp_key_pair_get_public_raw (keys[0], other);
-          if (memcmp (other, xy, 64) != 0)
-            {
-              g_set_error (error, OSSP_ERROR, OSSP_ERROR_VALIDATION,
-                           "The public key %s is not the public key of the signing key", o->pubkeys[0]);
-              ok = FALSE;
-            }
-        }
-      if (ok)
-        ok = ossp_image_set_auth (image, ossp_key_pair_get_curve (signer), xy, NULL, 0, -1, error);
-    }
-  else
-    {
-      const guint8 *use = table;
-      guint n_use = n;
-      g_autofree guint8 *existing = NULL;
-      if (use == NULL)
-        {
-          /* re-signing: keep the table the image already carries */
-          const guint8 *old = ossp_image_get_pkh_table (image, &n_use);
-          if (old != NULL)
-            use = existing = g_memdup2 (old, 32 * (gsize) n_use);
-          else
-            ossp_cli_warn (cli, "no --pubkey table given: the header gets a table of one key "
-                           "(ST tools always write 8; see docs/image.md)");
-        }
-      ok = ossp_image_set_auth (image, ossp_key_pair_get_curve (signer), xy, use, n_use,
-                                o->key_index, error);
-    }
-  for (guint i = 0; i < n; i++)
-    g_clear_object (&keys[i]);
-  return ok;
+  if (ossp_image_get_header_major (image) == 2 && keys->len == 0 &&
+      ossp_image_get_pkh_table (image, &n_keys) != NULL && n_keys == 1)
+    ossp_cli_warn (cli, "the header's key table holds one key (no --pubkey table given); ST tools "
+                   "always write 8 (see docs/image.md)");
+  return TRUE;
 }
 
 static void
@@ -599,7 +507,8 @@ image_sign (OsspCli *cli, int argc, char **argv)
   g_auto(Signer) signer = { NULL };
   g_autoptr(GError) error = NULL;
   g_autoptr(OsspImage) image = NULL;
-  g_auto(GStrv) args = NULL;
+  g_autoptr(GPtrArray) args = NULL;
+  g_autofree char **view = NULL;
   GOptionEntry entries[] = {
     ENTRY_IN (&o),
     ENTRY_OUT (&o, "Signed image to write (-o)"),
@@ -624,7 +533,9 @@ image_sign (OsspCli *cli, int argc, char **argv)
   args = translate_signingtool (cli, &argc, argv, &o, &error);
   if (args == NULL)
     return ossp_cli_fail (cli, error);
-  argv = args;
+  /* option parsing drops entries from the array it gets; @args keeps them for freeing */
+  view = g_memdup2 (args->pdata, sizeof (char *) * args->len);
+  argv = view;
   if (!ossp_cli_parse_options (cli, "image sign", "",
                                "Sign an STM32 image (or a raw binary plus header fields) with ECDSA.\n"
                                "SigningTool_CLI spellings work too: -bin -pubk -prvk -pwd -o -t -iv -ep -la -of -hv -nk -s -dump.",
@@ -940,6 +851,8 @@ image_digest (OsspCli *cli, int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(OsspImage) image = NULL;
   g_autoptr(OsspKeyPair) signer = NULL;
+  g_autoptr(GPtrArray) args = NULL;
+  g_autofree char **view = NULL;
   g_autofree char *hex = NULL;
   guint8 digest[32];
   guint64 end;
@@ -957,6 +870,11 @@ image_digest (OsspCli *cli, int argc, char **argv)
   int exit_code;
   gboolean prepare;
 
+  args = translate_signingtool (cli, &argc, argv, &o, &error);
+  if (args == NULL)
+    return ossp_cli_fail (cli, error);
+  view = g_memdup2 (args->pdata, sizeof (char *) * args->len);
+  argv = view;
   if (!ossp_cli_parse_options (cli, "image digest", "",
                                "Prepare an image for a signer outside OpenSSP (a company PKI, an HSM tool) and print "
                                "what to sign. --pubkey names the signing public key (v1) or the key table with "

@@ -18,6 +18,40 @@ print_warnings (OsspCli *cli, OsspPayload *payload)
     ossp_cli_warn (cli, "%s", (const char *) g_ptr_array_index (warnings, i));
 }
 
+/* The OTP words in the OTP area's own dump, then what else happens. */
+static void
+print_plan (OsspPayload *payload,
+            gboolean     show_secrets)
+{
+  g_autofree char *otp = ossp_otp_burn_plan_to_text (ossp_payload_get_burn_plan (payload), show_secrets);
+  GPtrArray *plan = ossp_payload_get_plan (payload);
+  gboolean chip_steps = FALSE, writes = FALSE;
+
+  g_print ("\nPlan — OTP words the chip will burn and lock%s:\n%s",
+           show_secrets ? "" : " (secret values hidden; --show-secrets shows them)", otp);
+  for (guint i = 0; i < plan->len; i++)
+    {
+      const OsspPayloadPlanItem *it = g_ptr_array_index (plan, i);
+      g_autofree char *value = ossp_payload_plan_item_value_text (it, show_secrets);
+
+      if (it->action == OSSP_PAYLOAD_ACTION_CHIP)
+        {
+          if (!chip_steps)
+            g_print ("\nThe SSP firmware also sets:\n");
+          chip_steps = TRUE;
+          g_print ("  OTP %-3u %-12s |= %s  %s\n", it->address, it->name, value, it->note ? it->note : "");
+        }
+      else if (it->action == OSSP_PAYLOAD_ACTION_WRITE)
+        {
+          if (!writes)
+            g_print ("\nBackup memory writes:\n");
+          writes = TRUE;
+          g_print ("  0x%08X %-26s %4" G_GSIZE_FORMAT " bytes  %s  %s\n", it->address, it->name, it->len,
+                   value, it->note ? it->note : "");
+        }
+    }
+}
+
 static void
 print_report (OsspPayload *payload,
               const char  *path,
@@ -71,19 +105,8 @@ print_report (OsspPayload *payload,
       g_print ("Not decrypted (give --key and --nonce to verify the tags and see the plan)\n");
       return;
     }
-  g_print ("Decrypted with the key and nonce: every tag verifies.\n\n");
-  g_print ("Plan — what the chip will burn and lock%s:\n",
-           show_secrets ? "" : " (secret values hidden; --show-secrets shows them)");
-  g_print ("  %-9s %-8s %-10s %-26s %-12s %s\n", "Action", "Target", "Word/addr", "Name", "Value", "Note");
-  for (guint i = 0; i < ossp_payload_get_plan (payload)->len; i++)
-    {
-      const OsspPayloadPlanItem *it = g_ptr_array_index (ossp_payload_get_plan (payload), i);
-      g_autofree char *value = ossp_payload_plan_item_value_text (it, show_secrets);
-      g_autofree char *where = g_str_equal (it->target, "otp") ? g_strdup_printf ("%u", it->address)
-                                                               : g_strdup_printf ("0x%08X", it->address);
-      g_print ("  %-9s %-8s %-10s %-26s %-12s %s\n", ossp_payload_action_to_string (it->action),
-               it->target, where, it->name, value, it->note ? it->note : "");
-    }
+  g_print ("Decrypted with the key and nonce: every tag verifies.\n");
+  print_plan (payload, show_secrets);
 }
 
 static int

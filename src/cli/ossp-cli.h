@@ -28,6 +28,14 @@ int ossp_cli_chip      (OsspCli *cli, int argc, char **argv);
 int ossp_cli_audit     (OsspCli *cli, int argc, char **argv);
 int ossp_cli_payload   (OsspCli *cli, int argc, char **argv);
 int ossp_cli_image     (OsspCli *cli, int argc, char **argv);
+int ossp_cli_payload   (OsspCli *cli, int argc, char **argv);
+int ossp_cli_otp       (OsspCli *cli, int argc, char **argv);
+int ossp_cli_keys      (OsspCli *cli, int argc, char **argv);
+int ossp_cli_random    (OsspCli *cli, int argc, char **argv);
+/* KeyGen_CLI's own spelling (-abs DIR -pwd P… -n N, -rand N FILE): */
+gboolean ossp_cli_is_keygen_option (const char *arg);
+int ossp_cli_keygen_compat (OsspCli *cli, int argc, char **argv);
+int ossp_cli_backup    (OsspCli *cli, int argc, char **argv);
 int ossp_cli_explain   (OsspCli *cli, int argc, char **argv);
 int ossp_cli_project   (OsspCli *cli, int argc, char **argv);
 int ossp_cli_otp       (OsspCli *cli, int argc, char **argv);

@@ -288,3 +288,24 @@ ossp_backup_wrap_cpu_from_string (const char        *text,
       }
   return FALSE;
 }
+
+GBytes *
+ossp_backup_bytes_from_hex (const char  *hex,
+                            GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gsize len = 0;
+  guint8 *raw = ossp_hex_decode (hex, &len, &local_error);
+  GBytes *bytes;
+
+  if (raw == NULL && local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  /* ossp_hex_decode gives NULL and no error for text without digits */
+  bytes = ossp_backup_secure_bytes_new (raw, raw ? len : 0);
+  if (raw != NULL)
+    ossp_secure_free (raw, len);
+  return bytes;
+}

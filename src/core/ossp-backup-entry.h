@@ -73,4 +73,9 @@ gboolean           ossp_backup_wrap_cpu_from_string (const char       *text,
 GBytes            *ossp_backup_secure_bytes_new   (const guint8      *data,
                                                    gsize              length);
 
+/* Hex text (ossp_hex_decode syntax) into wiped bytes; "" gives empty
+ * bytes, not a failure, so that the length rule can explain it. */
+GBytes            *ossp_backup_bytes_from_hex     (const char        *hex,
+                                                   GError           **error);
+
 G_END_DECLS

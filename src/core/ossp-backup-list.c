@@ -140,19 +140,21 @@ set_error_from_problems (GError    **error,
                          const char *what)
 {
   g_autoptr(GString) s = g_string_new (NULL);
-  guint n = ossp_backup_problems_count_errors (problems);
+  guint n = ossp_backup_problems_count_errors (problems), shown = 0;
 
+  /* the first few only: the full list goes with the problems array */
   g_string_append_printf (s, "%s: %u problem%s", what, n, n == 1 ? "" : "s");
-  for (guint i = 0; i < problems->len; i++)
+  for (guint i = 0; i < problems->len && shown < 3; i++)
     {
       const OsspBackupProblem *p = problems->pdata[i];
+      g_autofree char *where = ossp_backup_problem_get_where (p);
       if (p->severity != OSSP_BACKUP_SEVERITY_ERROR)
         continue;
-      if (p->index >= 0)
-        g_string_append_printf (s, "; entry %d %s: %s", p->index, p->field ? p->field : "", p->message);
-      else
-        g_string_append_printf (s, "; %s: %s", p->field ? p->field : "list", p->message);
+      g_string_append_printf (s, "; %s: %s", where, p->message);
+      shown++;
     }
+  if (n > shown)
+    g_string_append_printf (s, "; and %u more", n - shown);
   g_set_error_literal (error, OSSP_ERROR, OSSP_ERROR_VALIDATION, s->str);
 }
 
@@ -265,6 +267,7 @@ check_fields (const OsspBackupMemoryInfo *memory,
 typedef struct {
   OsspBackupEntry *entry;
   int              index;
+  gboolean         candidate;  /* not in the list yet: "the new entry" */
 } EntryRef;
 
 static int
@@ -280,13 +283,16 @@ compare_refs (gconstpointer a,
 }
 
 static void
-describe_range (GString         *s,
-                OsspBackupEntry *entry,
-                int              index)
+describe_range (GString        *s,
+                const EntryRef *ref)
 {
+  OsspBackupEntry *entry = ref->entry;
   const char *label = ossp_backup_entry_get_label (entry);
 
-  g_string_append_printf (s, "entry %d", index);
+  if (ref->candidate)
+    g_string_append (s, "this entry");
+  else
+    g_string_append_printf (s, "entry %d", ref->index);
   if (label)
     g_string_append_printf (s, " \"%s\"", label);
   g_string_append_printf (s, " (0x%X..0x%" G_GINT64_MODIFIER "X)", ossp_backup_entry_get_offset (entry),
@@ -334,12 +340,12 @@ check_entries (const OsspBackupMemoryInfo *memory,
         {
           g_autoptr(GString) s = g_string_new (NULL);
           guint64 overlap_end = MIN (ossp_backup_entry_get_end (r->entry), ossp_backup_entry_get_end (reach->entry));
-          describe_range (s, r->entry, r->index);
+          describe_range (s, r);
           g_string_append (s, " overlaps ");
-          describe_range (s, reach->entry, reach->index);
+          describe_range (s, reach);
           g_string_append_printf (s, " in bytes 0x%X..0x%" G_GINT64_MODIFIER "X; move one of them",
                                   ossp_backup_entry_get_offset (r->entry), overlap_end - 1);
-          g_string_replace (s, "entry", "Entry", 1);
+          s->str[0] = g_ascii_toupper (s->str[0]);
           add_problem (problems, r->index, "offset", OSSP_BACKUP_SEVERITY_ERROR, "%s", s->str);
         }
       if (reach == NULL || ossp_backup_entry_get_end (r->entry) > ossp_backup_entry_get_end (reach->entry))
@@ -355,7 +361,7 @@ refs_of_list (OsspBackupList *self,
 
   for (guint i = 0; i < self->entries->len; i++)
     {
-      EntryRef r = { self->entries->pdata[i], (int) i };
+      EntryRef r = { self->entries->pdata[i], (int) i, FALSE };
       if ((int) i != skip_position)
         g_array_append_val (refs, r);
     }
@@ -597,7 +603,7 @@ ossp_backup_list_check_entry (OsspBackupList  *self,
 {
   g_autoptr(GArray) refs = refs_of_list (self, replace_position);
   GPtrArray *problems = ossp_backup_problems_new ();
-  EntryRef r = { entry, replace_position >= 0 ? replace_position : (int) self->entries->len };
+  EntryRef r = { entry, replace_position >= 0 ? replace_position : (int) self->entries->len, TRUE };
 
   g_array_append_val (refs, r);
   check_entries (self->memory, refs, FALSE, problems);
@@ -641,9 +647,19 @@ refuse_entry (GPtrArray   *problems,
               const char  *what,
               GError     **error)
 {
+  g_autoptr(GString) s = NULL;
+
   if (ossp_backup_problems_count_errors (problems) == 0)
     return FALSE;
-  set_error_from_problems (error, problems, what);
+  /* one entry: its index means nothing to the user yet, so leave it out */
+  s = g_string_new (what);
+  for (guint i = 0; i < problems->len; i++)
+    {
+      const OsspBackupProblem *p = problems->pdata[i];
+      if (p->severity == OSSP_BACKUP_SEVERITY_ERROR)
+        g_string_append_printf (s, "%s%s", i == 0 ? ": " : "; ", p->message);
+    }
+  g_set_error_literal (error, OSSP_ERROR, OSSP_ERROR_VALIDATION, s->str);
   return TRUE;
 }
 
@@ -702,13 +718,10 @@ ossp_backup_list_replace_entry (OsspBackupList   *self,
   g_ptr_array_remove_index (self->entries, position);
   pos = sorted_position (self, ossp_backup_entry_get_offset (entry));
   g_ptr_array_insert (self->entries, (gint) pos, entry);
-  if (pos == position)
-    emit_changed (self, pos, 1, 1);
-  else
-    {
-      emit_changed (self, position, 1, 0);
-      emit_changed (self, pos, 0, 1);
-    }
+  /* one signal over the moved range: the model must be consistent with
+   * every items-changed it emits, so no remove-then-insert pair */
+  emit_changed (self, MIN (pos, position), MAX (pos, position) - MIN (pos, position) + 1,
+                MAX (pos, position) - MIN (pos, position) + 1);
   if (out_position)
     *out_position = pos;
   return TRUE;
@@ -964,6 +977,7 @@ ossp_backup_list_new_from_bytes_full (OsspChip   *chip,
       g_ptr_array_add (parsed, entry);
       r.entry = entry;
       r.index = (int) i;
+      r.candidate = FALSE;
       g_array_append_val (refs, r);
     }
   if (pos != size)
@@ -1063,4 +1077,516 @@ ossp_backup_list_load (OsspChip    *chip,
                        GError     **error)
 {
   return ossp_backup_list_load_full (chip, path, NULL, error);
+}
+
+/* ---- JSON list (docs/formats/backup.json.md) ----------------------------- */
+
+static const char * const top_members[] = { "format", "version", "chip", "memory", "base", "entries", NULL };
+static const char * const entry_members[] = { "offset", "length", "hex", "data_file", "wrap", "cpu", "label", NULL };
+
+static char *
+format_offset (guint32 value)
+{
+  return g_strdup_printf ("0x%X", value);
+}
+
+static char *
+relative_path (const char *path,
+               const char *dir)
+{
+  g_autofree char *canon_dir = NULL;
+  g_autofree char *prefix = NULL;
+
+  if (dir == NULL)
+    return g_strdup (path);
+  canon_dir = g_canonicalize_filename (dir, NULL);
+  prefix = g_str_has_suffix (canon_dir, "/") ? g_strdup (canon_dir) : g_strconcat (canon_dir, "/", NULL);
+  if (g_str_has_prefix (path, prefix))
+    return g_strdup (path + strlen (prefix));
+  return g_strdup (path);
+}
+
+JsonNode *
+ossp_backup_list_to_json_full (OsspBackupList *self,
+                               const char     *relative_to_dir,
+                               gboolean        inline_data)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new_immutable ();
+  g_autofree char *base = g_strdup_printf ("0x%08X", self->base);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "format");
+  json_builder_add_string_value (b, OSSP_BACKUP_JSON_FORMAT);
+  json_builder_set_member_name (b, "version");
+  json_builder_add_int_value (b, OSSP_BACKUP_JSON_VERSION);
+  json_builder_set_member_name (b, "chip");
+  json_builder_add_string_value (b, ossp_chip_get_id (self->chip));
+  json_builder_set_member_name (b, "memory");
+  json_builder_add_string_value (b, self->memory->kind);
+  json_builder_set_member_name (b, "base");
+  json_builder_add_string_value (b, base);
+  json_builder_set_member_name (b, "entries");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < self->entries->len; i++)
+    {
+      OsspBackupEntry *e = self->entries->pdata[i];
+      g_autofree char *offset = format_offset (ossp_backup_entry_get_offset (e));
+      const char *data_file = ossp_backup_entry_get_data_file (e);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "offset");
+      json_builder_add_string_value (b, offset);
+      json_builder_set_member_name (b, "length");
+      json_builder_add_int_value (b, (gint64) ossp_backup_entry_get_length (e));
+      if (data_file != NULL && !inline_data)
+        {
+          g_autofree char *rel = relative_path (data_file, relative_to_dir);
+          json_builder_set_member_name (b, "data_file");
+          json_builder_add_string_value (b, rel);
+        }
+      else
+        {
+          gsize len = 0;
+          const guint8 *data = g_bytes_get_data (ossp_backup_entry_get_data (e), &len);
+          char *hex = ossp_hex_encode (data, len);
+          json_builder_set_member_name (b, "hex");
+          json_builder_add_string_value (b, hex);
+          ossp_secure_strfree (hex);
+        }
+      json_builder_set_member_name (b, "wrap");
+      json_builder_add_boolean_value (b, ossp_backup_entry_get_wrap (e));
+      json_builder_set_member_name (b, "cpu");
+      json_builder_add_string_value (b, ossp_backup_wrap_cpu_to_string (ossp_backup_entry_get_cpu (e)));
+      if (ossp_backup_entry_get_label (e) != NULL)
+        {
+          json_builder_set_member_name (b, "label");
+          json_builder_add_string_value (b, ossp_backup_entry_get_label (e));
+        }
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+JsonNode *
+ossp_backup_list_to_json (OsspBackupList *self)
+{
+  return ossp_backup_list_to_json_full (self, NULL, FALSE);
+}
+
+static const char *
+node_type_name (JsonNode *node)
+{
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return "null";
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    return "an object";
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    return "an array";
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_STRING: return "a string";
+    case G_TYPE_BOOLEAN: return "true/false";
+    case G_TYPE_DOUBLE: return "a fractional number";
+    default: return "a number";
+    }
+}
+
+/* A u32 given as a JSON integer or as a "0x…"/decimal string. */
+static gboolean
+member_u32 (JsonObject *obj,
+            const char *name,
+            int         index,
+            GPtrArray  *problems,
+            guint32    *out)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+  g_autoptr(GError) error = NULL;
+
+  if (node == NULL)
+    {
+      add_problem (problems, index, name, OSSP_BACKUP_SEVERITY_ERROR,
+                   "\"%s\" is missing; give a number such as \"0x10\" or 16", name);
+      return FALSE;
+    }
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64)
+    {
+      gint64 v = json_node_get_int (node);
+      if (v < 0 || v > G_MAXUINT32)
+        {
+          add_problem (problems, index, name, OSSP_BACKUP_SEVERITY_ERROR,
+                       "\"%s\" is %" G_GINT64_FORMAT ", outside 0..0xFFFFFFFF", name, v);
+          return FALSE;
+        }
+      *out = (guint32) v;
+      return TRUE;
+    }
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    {
+      if (!ossp_parse_u32 (json_node_get_string (node), out, &error))
+        {
+          add_problem (problems, index, name, OSSP_BACKUP_SEVERITY_ERROR, "\"%s\": %s", name, error->message);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  add_problem (problems, index, name, OSSP_BACKUP_SEVERITY_ERROR,
+               "\"%s\" is %s; it must be a whole number or a string such as \"0x10\"",
+               name, node_type_name (node));
+  return FALSE;
+}
+
+/* NULL when absent; a problem when present with the wrong type */
+static const char *
+member_string (JsonObject *obj,
+               const char *name,
+               int         index,
+               GPtrArray  *problems,
+               gboolean   *ok)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+
+  *ok = TRUE;
+  if (node == NULL)
+    return NULL;
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    return json_node_get_string (node);
+  add_problem (problems, index, name, OSSP_BACKUP_SEVERITY_ERROR, "\"%s\" is %s; it must be a string",
+               name, node_type_name (node));
+  *ok = FALSE;
+  return NULL;
+}
+
+static void
+check_members (JsonObject         *obj,
+               const char * const *known,
+               int                 index,
+               GPtrArray          *problems)
+{
+  g_autoptr(GList) names = json_object_get_members (obj);
+
+  /* a typo such as "wrapp" must not silently drop a setting */
+  for (GList *l = names; l; l = l->next)
+    if (!g_strv_contains (known, l->data))
+      {
+        g_autofree char *list = g_strjoinv (", ", (char **) known);
+        add_problem (problems, index, l->data, OSSP_BACKUP_SEVERITY_ERROR,
+                     "Unknown member \"%s\"; the members are: %s", (const char *) l->data, list);
+      }
+}
+
+static int
+compare_problems (gconstpointer a,
+                  gconstpointer b)
+{
+  const OsspBackupProblem *x = *(OsspBackupProblem * const *) a, *y = *(OsspBackupProblem * const *) b;
+  return x->index - y->index;
+}
+
+static GBytes *
+entry_data (JsonObject  *obj,
+            int          index,
+            const char  *base_dir,
+            char       **out_data_file,
+            GPtrArray   *problems)
+{
+  gboolean ok_hex, ok_file;
+  const char *hex = member_string (obj, "hex", index, problems, &ok_hex);
+  const char *file = member_string (obj, "data_file", index, problems, &ok_file);
+  g_autoptr(GError) error = NULL;
+
+  if (!ok_hex || !ok_file)
+    return NULL;
+  if ((hex != NULL) == (file != NULL))
+    {
+      add_problem (problems, index, hex ? "data_file" : "hex", OSSP_BACKUP_SEVERITY_ERROR,
+                   hex ? "Give the data either as \"hex\" or as \"data_file\", not both"
+                       : "The data is missing: give \"hex\" (hex digits) or \"data_file\" (a file path)");
+      return NULL;
+    }
+  if (hex != NULL)
+    {
+      GBytes *bytes = ossp_backup_bytes_from_hex (hex, &error);
+      if (bytes == NULL)
+        add_problem (problems, index, "hex", OSSP_BACKUP_SEVERITY_ERROR, "%s", error->message);
+      return bytes;
+    }
+  else
+    {
+      /* canonicalize takes an absolute folder only; the caller's may be "." */
+      g_autofree char *dir = base_dir ? g_canonicalize_filename (base_dir, NULL) : NULL;
+      g_autofree char *path = g_canonicalize_filename (file, dir);
+      GBytes *bytes = read_secret_file (path, MAX_DATA_FILE_SIZE, &error);
+      if (bytes == NULL)
+        {
+          add_problem (problems, index, "data_file", OSSP_BACKUP_SEVERITY_ERROR, "%s", error->message);
+          return NULL;
+        }
+      *out_data_file = g_steal_pointer (&path);
+      return bytes;
+    }
+}
+
+/* Parses one element of "entries"; NULL (with problems) when a field
+ * cannot even be read. The rules are checked later, over all entries. */
+static OsspBackupEntry *
+entry_from_json (JsonNode   *node,
+                 int         index,
+                 const char *base_dir,
+                 GPtrArray  *problems)
+{
+  g_autoptr(GBytes) data = NULL;
+  g_autofree char *data_file = NULL;
+  JsonObject *obj;
+  JsonNode *member;
+  guint32 offset = 0, length = 0;
+  gboolean ok = TRUE, ok_str, wrap = FALSE;
+  OsspBackupWrapCpu cpu = OSSP_BACKUP_WRAP_CPU_NONE;
+  const char *cpu_text, *label;
+  guint before = problems->len;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      add_problem (problems, index, NULL, OSSP_BACKUP_SEVERITY_ERROR,
+                   "Each entry must be an object with \"offset\" and \"hex\" or \"data_file\"; this one is %s",
+                   node_type_name (node));
+      return NULL;
+    }
+  obj = json_node_get_object (node);
+  check_members (obj, entry_members, index, problems);
+  ok &= member_u32 (obj, "offset", index, problems, &offset);
+  data = entry_data (obj, index, base_dir, &data_file, problems);
+  ok &= data != NULL;
+  if (json_object_has_member (obj, "length") && member_u32 (obj, "length", index, problems, &length) &&
+      data != NULL && length != g_bytes_get_size (data))
+    add_problem (problems, index, "length", OSSP_BACKUP_SEVERITY_ERROR,
+                 "\"length\" says %u bytes but the data has %" G_GSIZE_FORMAT "; fix one of them",
+                 length, g_bytes_get_size (data));
+  if ((member = json_object_get_member (obj, "wrap")) != NULL)
+    {
+      if (JSON_NODE_HOLDS_VALUE (member) && json_node_get_value_type (member) == G_TYPE_BOOLEAN)
+        wrap = json_node_get_boolean (member);
+      else
+        add_problem (problems, index, "wrap", OSSP_BACKUP_SEVERITY_ERROR,
+                     "\"wrap\" is %s; it must be true or false", node_type_name (member));
+    }
+  cpu_text = member_string (obj, "cpu", index, problems, &ok_str);
+  if (cpu_text != NULL && !ossp_backup_wrap_cpu_from_string (cpu_text, &cpu))
+    add_problem (problems, index, "cpu", OSSP_BACKUP_SEVERITY_ERROR,
+                 "\"cpu\" is \"%s\"; it must be \"none\", \"a35\" (Cortex-A35, TDCID1) or "
+                 "\"m33\" (Cortex-M33, TDCID2)", cpu_text);
+  label = member_string (obj, "label", index, problems, &ok_str);
+
+  if (!ok || problems->len > before)
+    return NULL;
+  return ossp_backup_entry_new_with_file (offset, data, data_file, wrap, cpu, label);
+}
+
+OsspBackupList *
+ossp_backup_list_new_from_json (OsspChip    *chip,
+                                JsonNode    *node,
+                                const char  *base_dir,
+                                GPtrArray  **problems,
+                                GError     **error)
+{
+  g_autoptr(GPtrArray) found = ossp_backup_problems_new ();
+  g_autoptr(GPtrArray) parsed = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GArray) refs = g_array_new (FALSE, FALSE, sizeof (EntryRef));
+  g_autoptr(OsspChip) own_chip = NULL;
+  g_autoptr(OsspBackupList) self = NULL;
+  const OsspBackupMemoryInfo *memory = NULL;
+  JsonObject *root;
+  JsonNode *member;
+  const char *text;
+  gboolean ok;
+  guint32 base = 0;
+  gboolean have_base;
+
+  if (problems)
+    *problems = NULL;
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_DATA,
+                   "A backup list is a JSON object with \"version\", \"memory\", \"base\" and "
+                   "\"entries\"; this is %s", node_type_name (node));
+      return NULL;
+    }
+  root = json_node_get_object (node);
+
+  /* the version first: a newer file is refused as a whole */
+  member = json_object_get_member (root, "version");
+  if (member == NULL)
+    add_problem (found, -1, "version", OSSP_BACKUP_SEVERITY_ERROR,
+                 "\"version\" is missing; add \"version\": %d", OSSP_BACKUP_JSON_VERSION);
+  else if (!JSON_NODE_HOLDS_VALUE (member) || json_node_get_value_type (member) != G_TYPE_INT64)
+    add_problem (found, -1, "version", OSSP_BACKUP_SEVERITY_ERROR,
+                 "\"version\" is %s; it must be the number %d", node_type_name (member), OSSP_BACKUP_JSON_VERSION);
+  else if (json_node_get_int (member) > OSSP_BACKUP_JSON_VERSION)
+    {
+      g_set_error (error, OSSP_ERROR, OSSP_ERROR_VERSION,
+                   "The backup list is version %" G_GINT64_FORMAT "; this OpenSSP reads version %d only: "
+                   "use a newer OpenSSP (nothing was imported)", json_node_get_int (member),
+                   OSSP_BACKUP_JSON_VERSION);
+      return NULL;
+    }
+  else if (json_node_get_int (member) < 1)
+    add_problem (found, -1, "version", OSSP_BACKUP_SEVERITY_ERROR,
+                 "\"version\" is %" G_GINT64_FORMAT "; the first version is 1", json_node_get_int (member));
+
+  check_members (root, top_members, -1, found);
+  text = member_string (root, "format", -1, found, &ok);
+  if (text != NULL && !g_str_equal (text, OSSP_BACKUP_JSON_FORMAT))
+    add_problem (found, -1, "format", OSSP_BACKUP_SEVERITY_ERROR,
+                 "\"format\" is \"%s\"; a backup list has \"%s\"", text, OSSP_BACKUP_JSON_FORMAT);
+
+  text = member_string (root, "chip", -1, found, &ok);
+  if (chip == NULL && text != NULL)
+    {
+      g_autoptr(GError) chip_error = NULL;
+      chip = own_chip = ossp_chip_new (text, &chip_error);
+      if (chip == NULL)
+        add_problem (found, -1, "chip", OSSP_BACKUP_SEVERITY_ERROR, "%s", chip_error->message);
+    }
+  else if (chip == NULL && ok)
+    add_problem (found, -1, "chip", OSSP_BACKUP_SEVERITY_ERROR,
+                 "\"chip\" is missing and no chip was given; add \"chip\": \"stm32mp25\"");
+  else if (chip != NULL && text != NULL && !g_str_equal (text, ossp_chip_get_id (chip)))
+    {
+      /* names like "mp25" resolve to the same chip */
+      g_autoptr(OsspChip) named = ossp_chip_new (text, NULL);
+      if (named == NULL || !g_str_equal (ossp_chip_get_id (named), ossp_chip_get_id (chip)))
+        add_problem (found, -1, "chip", OSSP_BACKUP_SEVERITY_ERROR,
+                     "The list is for \"%s\" but the chip is %s; change \"chip\" or choose that chip",
+                     text, ossp_chip_get_id (chip));
+    }
+  if (chip != NULL && !check_chip_has_backup (chip, error))
+    return NULL;
+
+  text = member_string (root, "memory", -1, found, &ok);
+  if (text == NULL && ok)
+    add_problem (found, -1, "memory", OSSP_BACKUP_SEVERITY_ERROR,
+                 "\"memory\" is missing; use \"tamp\" (TAMP backup registers) or \"bkpsram\" (backup SRAM)");
+  else if (text != NULL && chip != NULL)
+    {
+      g_autoptr(GError) memory_error = NULL;
+      memory = lookup_memory (chip, text, &memory_error);
+      if (memory == NULL)
+        add_problem (found, -1, "memory", OSSP_BACKUP_SEVERITY_ERROR, "%s", memory_error->message);
+    }
+
+  have_base = member_u32 (root, "base", -1, found, &base);
+  if (have_base && memory != NULL)
+    check_base (chip, memory, base, found);
+
+  member = json_object_get_member (root, "entries");
+  if (member == NULL)
+    add_problem (found, -1, "entries", OSSP_BACKUP_SEVERITY_ERROR,
+                 "\"entries\" is missing; give an array (it may be empty)");
+  else if (!JSON_NODE_HOLDS_ARRAY (member))
+    add_problem (found, -1, "entries", OSSP_BACKUP_SEVERITY_ERROR,
+                 "\"entries\" is %s; it must be an array", node_type_name (member));
+  else
+    {
+      JsonArray *arr = json_node_get_array (member);
+      for (guint i = 0; i < json_array_get_length (arr); i++)
+        {
+          OsspBackupEntry *entry = entry_from_json (json_array_get_element (arr, i), (int) i, base_dir, found);
+          EntryRef r = { entry, (int) i, FALSE };
+          if (entry == NULL)
+            continue;
+          g_ptr_array_add (parsed, entry);
+          g_array_append_val (refs, r);
+        }
+    }
+  if (memory != NULL)
+    check_entries (memory, refs, FALSE, found);
+  else
+    {
+      /* the memory is unknown: still report alignment, wrap and overlap
+       * problems now, rather than one round of fixes later */
+      const OsspBackupMemoryInfo unbounded = { "unknown", "the memory", { 0 }, 0, G_MAXUINT32 };
+      check_entries (&unbounded, refs, FALSE, found);
+    }
+
+  if (ossp_backup_problems_count_errors (found) > 0)
+    {
+      g_ptr_array_sort (found, compare_problems);
+      set_error_from_problems (error, found, "The backup list is invalid, nothing was imported");
+      if (problems)
+        *problems = g_steal_pointer (&found);
+      return NULL;
+    }
+
+  self = g_object_new (OSSP_TYPE_BACKUP_LIST, NULL);
+  self->chip = g_object_ref (chip);
+  self->memory = memory;
+  self->base = base;
+  for (guint i = 0; i < parsed->len; i++)
+    {
+      OsspBackupEntry *entry = parsed->pdata[i];
+      g_ptr_array_insert (self->entries, (gint) sorted_position (self, ossp_backup_entry_get_offset (entry)),
+                          g_object_ref (entry));
+    }
+  if (problems)
+    *problems = g_steal_pointer (&found);
+  return g_steal_pointer (&self);
+}
+
+OsspBackupList *
+ossp_backup_list_load_json (OsspChip    *chip,
+                            const char  *path,
+                            GPtrArray  **problems,
+                            GError     **error)
+{
+  g_autoptr(GBytes) bytes = read_secret_file (path, MAX_JSON_SIZE, error);
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) parse_error = NULL;
+  g_autofree char *dir = NULL;
+  OsspBackupList *list;
+
+  if (problems)
+    *problems = NULL;
+  if (bytes == NULL)
+    return NULL;
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes),
+                                   &parse_error))
+    {
+      g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_DATA,
+                   "%s is not valid JSON: %s (nothing was imported)", path, parse_error->message);
+      return NULL;
+    }
+  dir = g_path_get_dirname (path);
+  list = ossp_backup_list_new_from_json (chip, json_parser_get_root (parser), dir, problems, error);
+  if (list == NULL)
+    prefix_error_with_path (error, path);
+  return list;
+}
+
+gboolean
+ossp_backup_list_save_json (OsspBackupList  *self,
+                            const char      *path,
+                            OsspWriteFlags   flags,
+                            GError         **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(JsonNode) node = ossp_backup_list_to_json_full (self, dir, FALSE);
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  gboolean secret = FALSE;
+  gsize len = 0;
+  char *text;
+  gboolean ok;
+
+  for (guint i = 0; i < self->entries->len; i++)
+    if (ossp_backup_entry_get_data_file (self->entries->pdata[i]) == NULL)
+      secret = TRUE;
+  json_generator_set_pretty (gen, TRUE);
+  json_generator_set_root (gen, node);
+  text = json_generator_to_data (gen, &len);
+  /* inline data may be a key: the file is then private like the key */
+  ok = ossp_file_write_atomic (path, (const guint8 *) text, len, flags | (secret ? OSSP_WRITE_FLAGS_SECRET : 0),
+                               error);
+  ossp_secure_free (text, len);
+  return ok;
 }

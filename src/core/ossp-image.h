@@ -103,6 +103,15 @@ OsspImage   *ossp_image_new_from_payload_bytes (GBytes         *payload,
                                                 guint32         header_version,
                                                 GError        **error);
 
+/* Opens @path the way SigningTool does: an image with a header is parsed
+ * (and must have @version when it is not 0: a header is never converted);
+ * anything else, or every file with @force_raw, is a raw binary that gets a
+ * fresh header of @version. */
+OsspImage   *ossp_image_open                   (const char     *path,
+                                                guint32         version,
+                                                gboolean        force_raw,
+                                                GError        **error);
+
 gboolean     ossp_image_version_from_string    (const char     *text,
                                                 guint32        *out_version,
                                                 GError        **error);
@@ -169,6 +178,16 @@ gboolean     ossp_image_set_auth               (OsspImage      *self,
                                                 const guint8    pub_xy[64],
                                                 const guint8   *pkh_table,
                                                 guint           n_keys,
+                                                gint            key_index,
+                                                GError        **error);
+/* The same from keys: @signer's public half, and the public keys of the
+ * v2 table in key-index order (@n_table 0: keep the table the image has,
+ * or a one-key table). v1 takes at most one table key, which must be the
+ * signer's. */
+gboolean     ossp_image_set_auth_from_keys     (OsspImage      *self,
+                                                OsspKeyPair    *signer,
+                                                OsspKeyPair   **table,
+                                                guint           n_table,
                                                 gint            key_index,
                                                 GError        **error);
 void         ossp_image_set_signature          (OsspImage      *self,

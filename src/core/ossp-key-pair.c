@@ -404,6 +404,12 @@ decrypt_traditional (OsspPemBlock  *block,
       return FALSE;
     }
   parts = g_strsplit (block->dek_info, ",", 2);
+  if (parts[0] == NULL)
+    {
+      g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_DATA,
+                   "%s: the DEK-Info header is empty; the file is damaged", what);
+      return FALSE;
+    }
   for (guint i = 0; i < G_N_ELEMENTS (dek_ciphers); i++)
     if (g_ascii_strcasecmp (parts[0], dek_ciphers[i].name) == 0)
       c = &dek_ciphers[i];

@@ -740,7 +740,9 @@ validate_item (OsspOtpSecret *self,
       if ((flags & OSSP_OTP_ITEM_FLAG_LOCK) && value == 0)
         add_problem (problems, (gint) w, OSSP_OTP_SEVERITY_WARNING, "lock-zero",
                      "Word %u is 0 and will be permanently locked: it stays 0 forever", w);
-      if (!(flags & OSSP_OTP_ITEM_FLAG_LOCK) && value != 0 && word_wants_lock (chip, w))
+      /* multi-word keys are reported once, by validate_groups() */
+      if (!(flags & OSSP_OTP_ITEM_FLAG_LOCK) && value != 0 && word_wants_lock (chip, w) &&
+          !(info && info->last > info->first))
         add_problem (problems, (gint) w, OSSP_OTP_SEVERITY_WARNING, "key-not-locked",
                      "Word %u (%s) holds a key or hash that should be permanently locked after "
                      "writing (otp-maps.md §5 rule 3); without the lock software can add 1-bits "
@@ -758,7 +760,7 @@ validate_groups (OsspOtpSecret *self,
   for (guint i = 0; i < ossp_chip_get_n_word_infos (chip); i++)
     {
       const OsspOtpWordInfo *info = ossp_chip_get_word_info (chip, i);
-      guint total = info->last - info->first + 1, set = 0, ones = 0;
+      guint total = info->last - info->first + 1, set = 0, ones = 0, unlocked = 0;
       g_autoptr(GString) missing = g_string_new (NULL);
 
       if (info->format == 0 || total < 2 || !ossp_chip_word_is_ssp_writable (chip, info->first))
@@ -774,6 +776,7 @@ validate_groups (OsspOtpSecret *self,
             {
               set++;
               ones += ossp_otp_item_get_value (item) == G_MAXUINT32;
+              unlocked += !ossp_otp_item_get_lock (item);
             }
         }
       if (set > 0 && set < total)
@@ -785,6 +788,12 @@ validate_groups (OsspOtpSecret *self,
         add_problem (problems, (gint) info->first, OSSP_OTP_SEVERITY_WARNING, "all-ones",
                      "Words %u..%u (%s) are all 0xFFFFFFFF, which U-Boot and TF-A treat as an "
                      "invalid key (keys.md §6)", info->first, info->last, info->name);
+      if (unlocked > 0 && ossp_chip_has_user_lock_flags (chip) && word_wants_lock (chip, info->first))
+        add_problem (problems, (gint) info->first, OSSP_OTP_SEVERITY_WARNING, "key-not-locked",
+                     "Words %u..%u (%s) hold a key or hash that should be permanently locked "
+                     "after writing (otp-maps.md §5 rule 3), but %u of its words are not: "
+                     "without the lock software can add 1-bits or read it",
+                     info->first, info->last, info->name, unlocked);
     }
 }
 
@@ -974,6 +983,16 @@ ossp_otp_secret_to_plaintext (OsspOtpSecret *self,
   return secret_bytes_new_take (buf);
 }
 
+/* A file does not say which words were a key's: take it from the chip map
+ * (format 1 groups), so `otp show` names the byte order. */
+static guint
+map_format (OsspChip *chip,
+            guint     word)
+{
+  const OsspOtpWordInfo *info = ossp_chip_lookup_word (chip, word);
+  return info && info->format == OSSP_WORD_FORMAT_1 && info->last > info->first ? OSSP_WORD_FORMAT_1 : 0;
+}
+
 static OsspOtpSecret *
 parse_mp1_words (OsspChip      *chip,
                  const guint8  *data,
@@ -998,7 +1017,8 @@ parse_mp1_words (OsspChip      *chip,
       word = first + (guint) i - (first_is_rma ? 1 : 0);
       /* zero words are "not set": the SSP skips them */
       if (v != 0)
-        ossp_otp_secret_set_item (self, word, v, OSSP_OTP_ITEM_FLAG_LOCK, 0, NULL, NULL);
+        ossp_otp_secret_set_item (self, word, v, OSSP_OTP_ITEM_FLAG_LOCK, map_format (chip, word),
+                                  NULL, NULL);
       v = 0;
     }
   return self;
@@ -1090,7 +1110,8 @@ parse_osot (OsspChip     *chip,
       prev = (gint) word;
       ossp_otp_secret_set_item (self, word, ossp_read_le32 (e + 4),
                                 flags & OSSP_OTP_ITEM_FLAGS_ALL,
-                                (flags & OSOT_FLAG_FORMAT2) ? OSSP_WORD_FORMAT_2 : 0, NULL, NULL);
+                                (flags & OSOT_FLAG_FORMAT2) ? OSSP_WORD_FORMAT_2 : map_format (chip, word),
+                                NULL, NULL);
     }
   return g_steal_pointer (&self);
 }

@@ -13,6 +13,7 @@
 #include "ossp-error.h"
 #include "ossp-backup-list.h"
 #include "ossp-key-pair.h"
+#include "ossp-otp-secret.h"
 #include "ossp-payload.h"
 #include "ossp-payload-gcm.h"
 
@@ -21,9 +22,6 @@ static const OsspPayloadLayout layout_mp15 = { 244, 0x08, 64, 0x48, 0x4C, 0x5C, 
 static const OsspPayloadLayout layout_mp13 = { 212, 0x08, 32, 0x28, 0x2C, 0x3C, 44 };
 
 /* payload.md §5.1 / §5.2 (ours) */
-#define OSOT_MAGIC "OSOT"
-#define OSOT_HEADER 8
-#define OSOT_ENTRY 12
 #define MP1_SECRET_FILE_MAX (OSSP_PAYLOAD_SECRETS_MAX - 4)
 
 typedef struct {
@@ -59,6 +57,8 @@ struct _OsspPayload
   /* after decrypt */
   GPtrArray               *plaintexts;   /* OsspSecret*, one per section */
   GPtrArray               *plan;         /* OsspPayloadPlanItem* */
+  OsspOtpSecret           *otp;          /* the decrypted OTP secrets */
+  GPtrArray               *burn_plan;    /* OsspOtpBurnStep*, from the OTP model */
 };
 
 G_DEFINE_FINAL_TYPE (OsspPayload, ossp_payload, G_TYPE_OBJECT)
@@ -473,55 +473,49 @@ ossp_payload_set_rma (OsspPayload  *self,
   return TRUE;
 }
 
-/* "OSOT" v1 (payload.md §5.1): header, sizes, order; the OTP area checks
- * the values against the chip. */
-static gboolean
-check_osot (OsspChip      *chip,
-            const guint8  *data,
-            gsize          len,
-            GError       **error)
+/* The OTP area's model reads the secrets (MP1 plaintext or MP2 "OSOT")
+ * and validates them against the chip: errors refuse, warnings are kept
+ * for the user. */
+static OsspOtpSecret *
+load_otp (OsspPayload   *self,
+          const guint8  *plain,
+          gsize          len,
+          GError       **error)
 {
-  guint m, prev = 0;
+  g_autoptr(OsspOtpSecret) otp = ossp_otp_secret_new_from_plaintext (self->chip, plain, len, error);
+  g_autoptr(GPtrArray) problems = NULL;
 
-  if (len < OSOT_HEADER || memcmp (data, OSOT_MAGIC, 4) != 0)
+  if (otp == NULL)
+    return NULL;
+  problems = ossp_otp_secret_validate (otp);
+  for (guint i = 0; i < problems->len; i++)
     {
-      g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_DATA,
-                   "not an OpenSSP OTP secret file (it must start with \"OSOT\"; "
-                   "make it with 'openssp otp build')");
-      return FALSE;
-    }
-  if (ossp_read_le16 (data + 4) != 1)
-    {
-      g_set_error (error, OSSP_ERROR, OSSP_ERROR_VERSION,
-                   "OTP secret file version %u is not known; this OpenSSP reads version 1",
-                   ossp_read_le16 (data + 4));
-      return FALSE;
-    }
-  m = ossp_read_le16 (data + 6);
-  if (len != OSOT_HEADER + (gsize) m * OSOT_ENTRY)
-    {
-      g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_DATA,
-                   "OTP secret file has %" G_GSIZE_FORMAT " bytes but its header announces %u entries "
-                   "(%u bytes); the file is truncated or damaged", len, m, OSOT_HEADER + m * OSOT_ENTRY);
-      return FALSE;
-    }
-  for (guint i = 0; i < m; i++)
-    {
-      const guint8 *e = data + OSOT_HEADER + i * OSOT_ENTRY;
-      guint word = ossp_read_le16 (e);
-      if (word >= ossp_chip_get_otp_word_count (chip) || (i > 0 && word <= prev) ||
-          ossp_read_le32 (e + 8) != 0)
+      OsspOtpProblem *pb = g_ptr_array_index (problems, i);
+      if (pb->severity == OSSP_OTP_SEVERITY_ERROR)
         {
-          g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_DATA,
-                       "OTP secret file entry %u (word %u) is %s", i, word,
-                       word >= ossp_chip_get_otp_word_count (chip) ? "beyond the chip's OTP"
-                       : ossp_read_le32 (e + 8) != 0 ? "damaged (reserved field not zero)"
-                       : "out of order or a duplicate (entries must be sorted by word)");
-          return FALSE;
+          g_set_error (error, OSSP_ERROR, OSSP_ERROR_VALIDATION, "%s%s",
+                       pb->message, ossp_otp_problems_count (problems, OSSP_OTP_SEVERITY_ERROR) > 1
+                       ? " (and more: run 'openssp otp check')" : "");
+          return NULL;
         }
-      prev = word;
+      /* the RMA word is the payload's own input (--rma), with its own warning */
+      if (chip_is_mp1 (self) && pb->word == ossp_chip_get_rma_word (self->chip))
+        continue;
+      add_warning (self, "%s", pb->message);
     }
-  return TRUE;
+  return g_steal_pointer (&otp);
+}
+
+/* MP1 plaintext (payload.md §3.2): LE32(rma) ‖ secret file */
+static OsspSecret *
+mp1_plaintext (OsspPayload *self)
+{
+  OsspSecret *plain = ossp_secret_new (4 + self->secret->len);
+
+  ossp_write_le32 (plain->data, self->rma);
+  if (self->secret->len)
+    memcpy (plain->data + 4, self->secret->data, self->secret->len);
+  return plain;
 }
 
 /* "OSBK" v1 (payload.md §5.2), parsed by the backup area's model; returns
@@ -550,6 +544,9 @@ ossp_payload_set_secret (OsspPayload   *self,
 {
   if (chip_is_mp1 (self))
     {
+      g_autoptr(OsspSecret) plain = NULL;
+      g_autoptr(OsspOtpSecret) otp = NULL;
+
       if (len > MP1_SECRET_FILE_MAX || len % 4 != 0)
         {
           g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_DATA,
@@ -558,11 +555,26 @@ ossp_payload_set_secret (OsspPayload   *self,
                        len, ossp_chip_get_name (self->chip));
           return FALSE;
         }
+      /* the OTP model's checks now, so the user sees them with the file */
+      plain = ossp_secret_new (4 + len);
+      ossp_write_le32 (plain->data, self->rma);
+      if (len)
+        memcpy (plain->data + 4, data, len);
+      otp = load_otp (self, plain->data, plain->len, error);
+      if (otp == NULL)
+        {
+          g_prefix_error (error, "The secret file: ");
+          return FALSE;
+        }
     }
-  else if (!check_osot (self->chip, data, len, error))
+  else
     {
-      g_prefix_error (error, "The secret file is ");
-      return FALSE;
+      g_autoptr(OsspOtpSecret) otp = load_otp (self, data, len, error);
+      if (otp == NULL)
+        {
+          g_prefix_error (error, "The OTP secret file: ");
+          return FALSE;
+        }
     }
   g_clear_pointer (&self->secret, ossp_secret_free);
   self->secret = ossp_secret_new_from_data (data, len);
@@ -1122,14 +1134,9 @@ static gboolean
 build_mp1_struct (OsspPayload *self, guint8 *s, GError **error)
 {
   const OsspPayloadLayout *l = self->layout;
-  gsize size = 4 + self->secret->len;
-  g_autoptr(OsspSecret) plain = ossp_secret_new (size);
+  g_autoptr(OsspSecret) plain = mp1_plaintext (self);
+  gsize size = plain->len;
   guint8 nonce[12];
-
-  /* payload.md §3.2: LE32(rma) ‖ secret file */
-  ossp_write_le32 (plain->data, self->rma);
-  if (self->secret->len)
-    memcpy (plain->data + 4, self->secret->data, self->secret->len);
 
   memset (s, 0, l->size);
   ossp_write_le32 (s, OSSP_PAYLOAD_MAGIC);
@@ -1169,6 +1176,10 @@ ossp_payload_build (OsspPayload  *self,
       guint32 t = OSSP_PAYLOAD_SECTION_MP1_PAYLOAD, zero = 0;
       g_array_append_val (types, t);
       g_array_append_val (bases, zero);
+      g_autoptr(OsspSecret) plain = mp1_plaintext (self);
+      g_autoptr(OsspOtpSecret) otp = load_otp (self, plain->data, plain->len, error);
+      if (otp == NULL)
+        return NULL;
       lengths[0] = (guint32) self->layout->size;
       if (!self->have_rma)
         add_warning (self, "No RMA password given: OTP word 56 will be programmed as 0 and locked");
@@ -1290,6 +1301,20 @@ ossp_payload_wipe_plaintext (OsspPayload *self)
     g_ptr_array_set_size (self->plaintexts, 0);
   if (self->plan)
     g_ptr_array_set_size (self->plan, 0);
+  g_clear_object (&self->otp);
+  g_clear_pointer (&self->burn_plan, g_ptr_array_unref);
+}
+
+OsspOtpSecret *
+ossp_payload_get_otp_secret (OsspPayload *self)
+{
+  return self->otp;
+}
+
+GPtrArray *
+ossp_payload_get_burn_plan (OsspPayload *self)
+{
+  return self->burn_plan;
 }
 
 gboolean
@@ -1361,89 +1386,64 @@ chip_close_mask (OsspChip *chip)
   return v;
 }
 
-/* MP1, ssp-flow.md §8 in its order: PKH, close, RMA + secrets, success. */
 static void
-plan_mp1 (OsspPayload *self, const OsspSecret *plain)
+plan_chip_step (OsspPayload *self, guint word, const char *name, guint32 value, const char *note)
 {
-  OsspChip *chip = self->chip;
-  guint pkh_word = ossp_chip_get_pkh_first_word (chip);
-  guint32 mask = ossp_chip_get_rma_mask (chip);
-  guint first = ossp_chip_get_secret_first_word (chip);
-  guint8 pkh[32];
-  guint32 close_mask = chip_close_mask (chip);
-  guint n_words = (guint) ((plain->len + 3) / 4);
-
-  ossp_payload_get_pkh (self, pkh);
-  for (guint i = 0; i < 8; i++)
-    {
-      g_autofree char *name = word_name (chip, pkh_word + i);
-      plan_add (self, OSSP_PAYLOAD_ACTION_BURN_LOCK, "otp", pkh_word + i, name,
-                ossp_read_be32 (pkh + 4 * i), FALSE);
-    }
-  if (close_mask)
-    {
-      OsspPayloadPlanItem *it = plan_add (self, OSSP_PAYLOAD_ACTION_CHIP, "otp", 0, "CFG0",
-                                          close_mask, FALSE);
-      it->note = g_strdup ("bits ORed in: the chip is closed, only signed FSBLs boot from now on");
-    }
-  for (guint w = 0; w < n_words; w++)
-    {
-      guint32 raw = ossp_read_le32 (plain->data + 4 * w);
-      guint word = w == 0 ? (guint) ossp_chip_get_rma_word (chip) : first + w - 1;
-      g_autofree char *name = word_name (chip, word);
-      OsspPayloadPlanItem *it;
-
-      if (w == 0)
-        {
-          /* the RMA word is programmed and locked even when zero (§4.4.7) */
-          it = plan_add (self, OSSP_PAYLOAD_ACTION_BURN_LOCK, "otp", word, name, raw & mask, TRUE);
-          if (raw & ~mask)
-            it->note = g_strdup_printf ("the chip keeps only the bits of mask 0x%08X", mask);
-          continue;
-        }
-      it = plan_add (self, raw ? OSSP_PAYLOAD_ACTION_BURN_LOCK : OSSP_PAYLOAD_ACTION_SKIP, "otp",
-                     word, name, raw, raw != 0);
-      if (!raw)
-        it->note = g_strdup ("zero: not programmed, not locked, stays writable");
-    }
-  if (ossp_chip_get_ssp_state_word (chip) >= 0)
-    {
-      OsspPayloadPlanItem *it = plan_add (self, OSSP_PAYLOAD_ACTION_CHIP, "otp",
-                                          (guint) ossp_chip_get_ssp_state_word (chip), "SSP_SUCCESS",
-                                          1u << ossp_chip_get_ssp_success_bit (chip), FALSE);
-      it->note = g_strdup ("set last: SSP cannot run again on this chip");
-    }
+  OsspPayloadPlanItem *it = plan_add (self, OSSP_PAYLOAD_ACTION_CHIP, "otp", word, name, value, FALSE);
+  it->note = g_strdup (note);
 }
 
-static void
-plan_osot (OsspPayload *self, const OsspSecret *plain)
+/* The OTP words come from the OTP model's burn plan (the same dump as
+ * `openssp otp plan`); MP1 adds what the SSP firmware does besides, in the
+ * order of ssp-flow.md §8: PKH, close, RMA + secrets, success bit. */
+static gboolean
+plan_otp (OsspPayload *self, const OsspSecret *plain, GError **error)
 {
-  guint m = ossp_read_le16 (plain->data + 6);
+  guint8 pkh[32];
+  gboolean mp1 = chip_is_mp1 (self);
+  gboolean closed = FALSE;
 
-  for (guint i = 0; i < m; i++)
+  g_clear_object (&self->otp);
+  g_clear_pointer (&self->burn_plan, g_ptr_array_unref);
+  self->otp = load_otp (self, plain->data, plain->len, error);
+  if (self->otp == NULL)
+    return FALSE;
+  if (mp1)
+    ossp_payload_get_pkh (self, pkh);
+  self->burn_plan = ossp_otp_secret_get_burn_plan (self->otp, mp1 ? pkh : NULL, NULL, 0);
+  for (guint i = 0; i < self->burn_plan->len; i++)
     {
-      const guint8 *e = plain->data + OSOT_HEADER + i * OSOT_ENTRY;
-      guint word = ossp_read_le16 (e);
-      guint flags = ossp_read_le16 (e + 2);
-      g_autofree char *name = word_name (self->chip, word);
-      g_autoptr(GString) note = g_string_new (NULL);
+      OsspOtpBurnStep *st = g_ptr_array_index (self->burn_plan, i);
+      gboolean from_header = g_str_has_prefix (st->source, "payload");
+      OsspOtpItem *item = ossp_otp_secret_lookup (self->otp, st->word);
+      g_autofree char *name = st->name ? g_strdup (st->name) : word_name (self->chip, st->word);
       OsspPayloadPlanItem *it;
 
-      it = plan_add (self, (flags & 1) ? OSSP_PAYLOAD_ACTION_BURN_LOCK : OSSP_PAYLOAD_ACTION_BURN,
-                     "otp", word, name, ossp_read_le32 (e + 4), TRUE);
-      it->flags = flags;
-      if (flags & 2)
-        g_string_append (note, "shadow read lock; ");
-      if (flags & 4)
-        g_string_append (note, "write lock (sticky); ");
-      if (flags & 8)
-        g_string_append (note, "value in Format 2 (byte-swapped by the host); ");
-      if (note->len)
+      if (mp1 && !from_header && !closed && chip_close_mask (self->chip))
         {
-          g_string_truncate (note, note->len - 2);
-          it->note = g_string_free (g_steal_pointer (&note), FALSE);
+          plan_chip_step (self, 0, "CFG0", chip_close_mask (self->chip),
+                          "bits ORed in: the chip is closed, only signed FSBLs boot from now on");
+          closed = TRUE;
         }
+      it = plan_add (self, !st->program ? OSSP_PAYLOAD_ACTION_SKIP
+                         : st->lock ? OSSP_PAYLOAD_ACTION_BURN_LOCK : OSSP_PAYLOAD_ACTION_BURN,
+                     "otp", st->word, name, st->value, !from_header);
+      it->flags = item && !mp1 ? ossp_otp_item_get_flags (item) : 0;
+      if (st->note == NULL && (it->flags & (OSSP_OTP_ITEM_FLAG_STICKY_READ_LOCK | OSSP_OTP_ITEM_FLAG_STICKY_WRITE_LOCK)))
+        it->note = g_strdup_printf ("%s%s%s", (it->flags & OSSP_OTP_ITEM_FLAG_STICKY_READ_LOCK)
+                                    ? "shadow read lock (sticky)" : "",
+                                    (it->flags & OSSP_OTP_ITEM_FLAG_STICKY_READ_LOCK) &&
+                                    (it->flags & OSSP_OTP_ITEM_FLAG_STICKY_WRITE_LOCK) ? ", " : "",
+                                    (it->flags & OSSP_OTP_ITEM_FLAG_STICKY_WRITE_LOCK)
+                                    ? "write lock (sticky)" : "");
+      else
+        it->note = g_strdup (st->note);
     }
+  if (mp1 && ossp_chip_get_ssp_state_word (self->chip) >= 0)
+    plan_chip_step (self, (guint) ossp_chip_get_ssp_state_word (self->chip), "SSP_SUCCESS",
+                    1u << ossp_chip_get_ssp_success_bit (self->chip),
+                    "set last: SSP cannot run again on this chip");
+  return TRUE;
 }
 
 static gboolean
@@ -1537,8 +1537,6 @@ ossp_payload_decrypt (OsspPayload  *self,
           ok = ossp_payload_gcm_decrypt (self->key->data, nonce, aad, sizeof aad,
                                          sec + OSSP_PAYLOAD_MP2_SECTION_HEADER, plen, sec + 4,
                                          plain->data, &local);
-          if (ok && s->type == OSSP_PAYLOAD_SECTION_MP2_OTP)
-            ok = check_osot (self->chip, plain->data, plain->len, &local);
         }
       if (!ok)
         {
@@ -1556,11 +1554,8 @@ ossp_payload_decrypt (OsspPayload  *self,
       const OsspSecret *plain = g_ptr_array_index (self->plaintexts, i);
       g_autoptr(GError) local = NULL;
 
-      if (s->type == OSSP_PAYLOAD_SECTION_MP1_PAYLOAD)
-        plan_mp1 (self, plain);
-      else if (s->type == OSSP_PAYLOAD_SECTION_MP2_OTP)
-        plan_osot (self, plain);
-      else if (!plan_osbk (self, s, plain, &local))
+      if ((s->type == OSSP_PAYLOAD_SECTION_MP1_PAYLOAD || s->type == OSSP_PAYLOAD_SECTION_MP2_OTP)
+          ? !plan_otp (self, plain, &local) : !plan_osbk (self, s, plain, &local))
         {
           ossp_payload_wipe_plaintext (self);
           g_set_error (error, local->domain, local->code, "Section %u (%s): %s", i,
@@ -1722,6 +1717,12 @@ ossp_payload_to_json (OsspPayload *self,
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
+      /* the OTP words alone, in the OTP area's format (`openssp otp plan`) */
+      if (self->burn_plan != NULL)
+        {
+          json_builder_set_member_name (b, "otp_plan");
+          json_builder_add_value (b, ossp_otp_burn_plan_to_json (self->burn_plan, show_secrets));
+        }
     }
   json_builder_set_member_name (b, "warnings");
   json_builder_begin_array (b);

@@ -11,6 +11,7 @@
 #include <json-glib/json-glib.h>
 
 #include "ossp-chip.h"
+#include "ossp-otp-secret.h"
 #include "ossp-util.h"
 
 G_BEGIN_DECLS
@@ -194,7 +195,14 @@ gboolean     ossp_payload_is_decrypted        (OsspPayload    *self);
 /* Plaintext of one section (MP1: the secrets, MP2: the OSOT/OSBK file). */
 const OsspSecret *ossp_payload_get_plaintext  (OsspPayload    *self,
                                                guint           index);
-/* Element type OsspPayloadPlanItem; empty until decrypted. */
+/* The decrypted OTP secrets in the OTP area's model, and its burn plan
+ * (OsspOtpBurnStep*: PKH/PKHTH from the header, RMA, secret words; MP2 the
+ * OSOT entries); NULL until decrypted. */
+OsspOtpSecret *ossp_payload_get_otp_secret    (OsspPayload    *self);
+GPtrArray   *ossp_payload_get_burn_plan       (OsspPayload    *self);
+/* Everything in one list, for display: the burn plan's words, the SSP
+ * firmware's own steps (MP1: close, success bit) and the backup writes.
+ * Element type OsspPayloadPlanItem; empty until decrypted. */
 GPtrArray   *ossp_payload_get_plan            (OsspPayload    *self);
 void         ossp_payload_wipe_plaintext      (OsspPayload    *self);
 char        *ossp_payload_plan_item_value_text (const OsspPayloadPlanItem *item,

@@ -7,7 +7,7 @@
  */
 #include <openssp.h>
 
-int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
+int LLVMFuzzerTestOneInput (const guint8 *data, gsize size);
 
 static char *
 to_text (OsspOtpSecret *secret)
@@ -21,7 +21,7 @@ to_text (OsspOtpSecret *secret)
 
 int
 LLVMFuzzerTestOneInput (const guint8 *data,
-                        size_t        size)
+                        gsize         size)
 {
   g_autoptr(OsspOtpSecret) secret = NULL;
   g_autoptr(OsspOtpSecret) back = NULL;

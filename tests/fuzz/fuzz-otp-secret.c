@@ -10,7 +10,7 @@
  */
 #include <openssp.h>
 
-int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
+int LLVMFuzzerTestOneInput (const guint8 *data, gsize size);
 
 static OsspChip *chips[3];
 
@@ -42,7 +42,7 @@ check_round_trip (OsspOtpSecret *secret)
 
 int
 LLVMFuzzerTestOneInput (const guint8 *data,
-                        size_t        size)
+                        gsize         size)
 {
   g_autoptr(OsspOtpSecret) secret = NULL;
   g_autoptr(GError) error = NULL;
