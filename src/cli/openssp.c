@@ -22,6 +22,7 @@ static const OsspCliVerb verbs[] = {
   { "backup", ossp_cli_backup, "STM32MP2 backup memory: entry lists (JSON) and the backup file" },
   { "project", ossp_cli_project, "Create, check and show project files (*.openssp)" },
   { "audit", ossp_cli_audit, "Verify and show provisioning audit logs (hash-chained JSON lines)" },
+  { "hsm", ossp_cli_hsm, "HSM: readers, info, personalisation, provisioning, licenses, soft-HSM card" },
   { "explain", ossp_cli_explain, "Explain an error code, exit code, HSM status word or device message" },
   { "otp", ossp_cli_otp, "Edit, check and build the OTP secret list (secret files)" },
 };

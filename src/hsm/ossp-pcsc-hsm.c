@@ -303,6 +303,40 @@ resolve_reader (OsspPcscHsm  *self,
   return g_strdup (names[0]);
 }
 
+/* vpcd (and some readers) hand back an empty answer when the card goes
+ * away mid-command; pcscd notices the removal a moment later. */
+static void
+empty_answer_error (OsspPcscHsm  *self,
+                    DWORD         rlen,
+                    OsspHsmOp     op,
+                    GError      **error)
+{
+  for (guint i = 0; i < 20; i++)
+    {
+      char name[256];
+      DWORD name_len = sizeof name, card_state = 0, proto = 0, atr_len = MAX_ATR_SIZE;
+      BYTE atr[MAX_ATR_SIZE];
+      LONG rv = SCardStatus (self->card, name, &name_len, &card_state, &proto, atr, &atr_len);
+
+      if (rv == SCARD_W_REMOVED_CARD || rv == SCARD_E_NO_SMARTCARD ||
+          (rv == SCARD_S_SUCCESS && (card_state & SCARD_ABSENT)))
+        {
+          set_pcsc_error (error, SCARD_W_REMOVED_CARD, self->reader_name, op);
+          return;
+        }
+      if (rv != SCARD_S_SUCCESS)
+        {
+          set_pcsc_error (error, rv, self->reader_name, op);
+          return;
+        }
+      g_usleep (50 * 1000);
+    }
+  g_set_error (error, OSSP_ERROR, OSSP_ERROR_DEVICE,
+               "The card in reader \"%s\" answered with %lu byte(s) while %s: it stopped "
+               "working; re-insert it and retry", self->reader_name, (unsigned long) rlen,
+               op_label (op));
+}
+
 /* One ISO 7816 exchange; handles T=0's 61xx (GET RESPONSE) and 6Cxx (Le). */
 static GBytes *
 transmit (OsspPcscHsm  *self,
@@ -316,7 +350,9 @@ transmit (OsspPcscHsm  *self,
   gsize cmd_len = 0;
   const SCARD_IO_REQUEST *pci = self->protocol == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
 
-  cmd = g_memdup2 (g_bytes_get_data (apdu, &cmd_len), cmd_len);
+  const guint8 *apdu_data = g_bytes_get_data (apdu, &cmd_len);
+
+  cmd = g_memdup2 (apdu_data, cmd_len);
   for (guint round = 0; round < 64; round++)
     {
       DWORD rlen = MAX_BUFFER_SIZE_EXTENDED;
@@ -330,9 +366,8 @@ transmit (OsspPcscHsm  *self,
         }
       if (rlen < 2)
         {
-          g_set_error (error, OSSP_ERROR, OSSP_ERROR_PROTOCOL,
-                       "The card in reader \"%s\" answered with %lu byte(s) while %s",
-                       self->reader_name, (unsigned long) rlen, op_label (op));
+          self->broken = TRUE;
+          empty_answer_error (self, rlen, op, error);
           return NULL;
         }
       if (resp[rlen - 2] == 0x61)
@@ -349,7 +384,8 @@ transmit (OsspPcscHsm  *self,
         {
           /* wrong Le: resend the same command with the exact one */
           g_free (cmd);
-          cmd = g_memdup2 (g_bytes_get_data (apdu, &cmd_len), cmd_len);
+          cmd_len = g_bytes_get_size (apdu);
+          cmd = g_memdup2 (apdu_data, cmd_len);
           cmd[cmd_len - 1] = resp[rlen - 1];
           continue;
         }

@@ -22,6 +22,7 @@ struct _OsspSimVpcd
   char            *host;
   guint16          port;
   guint            apdu_count;
+  guint            fail_after;
 };
 
 G_DEFINE_FINAL_TYPE (OsspSimVpcd, ossp_sim_vpcd, G_TYPE_OBJECT)
@@ -64,6 +65,13 @@ guint
 ossp_sim_vpcd_get_apdu_count (OsspSimVpcd *self)
 {
   return self->apdu_count;
+}
+
+void
+ossp_sim_vpcd_set_fail_after (OsspSimVpcd *self,
+                              guint        n)
+{
+  self->fail_after = n;
 }
 
 /* one frame: header and payload in a single write, so that Nagle never
@@ -160,10 +168,21 @@ serve_connection (OsspSimVpcd        *self,
         }
       else if (len > 1)
         {
-          g_autoptr(GBytes) resp = ossp_sim_hsm_card_transmit (self->card, payload, len);
+          g_autoptr(GBytes) resp = NULL;
           gsize rlen = 0;
-          const guint8 *rdata = g_bytes_get_data (resp, &rlen);
+          const guint8 *rdata;
+
           self->apdu_count++;
+          if (self->fail_after > 0 && self->apdu_count >= self->fail_after)
+            {
+              g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+              g_set_error (error, OSSP_ERROR, OSSP_ERROR_DEVICE,
+                           "Fault injected: the card was pulled while command APDU %u arrived",
+                           self->apdu_count);
+              return FALSE;
+            }
+          resp = ossp_sim_hsm_card_transmit (self->card, payload, len);
+          rdata = g_bytes_get_data (resp, &rlen);
           if (!send_frame (out, rdata, rlen, cancellable, error))
             return FALSE;
         }
@@ -218,6 +237,11 @@ ossp_sim_vpcd_serve_forever (OsspSimVpcd          *self,
         {
           if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
             break;
+          if (g_error_matches (local_error, OSSP_ERROR, OSSP_ERROR_DEVICE))
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
           g_debug ("vpcd connection ended: %s", local_error->message);
         }
     }

@@ -35,5 +35,11 @@ gboolean     ossp_sim_vpcd_serve_forever (OsspSimVpcd    *self,
                                          GCancellable    *cancellable,
                                          GError         **error);
 guint        ossp_sim_vpcd_get_apdu_count (OsspSimVpcd   *self);
+/* Fault injection for tests: when command APDU number @n (1-based, counted
+ * over the card's life) arrives, drop the connection without answering —
+ * the card is pulled mid-command. serve() then fails with OSSP_ERROR_DEVICE
+ * and serve_forever() stops. 0 disables. */
+void         ossp_sim_vpcd_set_fail_after (OsspSimVpcd   *self,
+                                         guint            n);
 
 G_END_DECLS
