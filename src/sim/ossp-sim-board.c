@@ -1045,6 +1045,46 @@ rom_ssp_step (OsspSimBoard *self)
     rom_provision (self);
 }
 
+static gboolean
+rom_check (OsspSimBoard     *self,
+           const guint8     *image,
+           gsize             len,
+           OsspSimImageInfo *info,
+           GError          **error)
+{
+  gint mono_word;
+
+  if (!ossp_sim_image_parse (image, len, header_version_word (self->chip), info, error))
+    return FALSE;
+  mono_word = ossp_sim_otp_find_word (self->otp, "MONOTONIC");
+  if (mono_word >= 0 && info->image_version < ossp_sim_otp_peek_shadow (self->otp, (guint) mono_word))
+    {
+      g_set_error (error, OSSP_ERROR, OSSP_ERROR_VERIFY_FAILED,
+                   "FSBL image version %u is below the monotonic counter %u (OTP word %d)",
+                   info->image_version, ossp_sim_otp_peek_shadow (self->otp, (guint) mono_word), mono_word);
+      return FALSE;
+    }
+  if (ossp_sim_otp_is_closed (self->otp) || self->authenticate_all)
+    {
+      guint8 hash[32];
+      read_otp_hash (self, ossp_chip_get_pkh_first_word (self->chip), hash);
+      if (!ossp_sim_image_authenticate (image, len, info, hash, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ossp_sim_board_rom_check (OsspSimBoard  *self,
+                          const guint8  *image,
+                          gsize          len,
+                          GError       **error)
+{
+  OsspSimImageInfo info;
+
+  return rom_check (self, image, len, &info, error);
+}
+
 gboolean
 ossp_sim_board_rom_start (OsspSimBoard  *self,
                           const guint8  *image,
@@ -1053,29 +1093,17 @@ ossp_sim_board_rom_start (OsspSimBoard  *self,
 {
   g_autoptr(GError) local_error = NULL;
   OsspSimImageInfo info;
-  gint mono_word;
 
   if (self->stage != OSSP_SIM_STAGE_ROM)
     {
       g_set_error (error, OSSP_ERROR, OSSP_ERROR_STATE, "The chip is not in its ROM stage");
       return FALSE;
     }
-  if (!ossp_sim_image_parse (image, len, header_version_word (self->chip), &info, &local_error))
-    goto refused;
-  mono_word = ossp_sim_otp_find_word (self->otp, "MONOTONIC");
-  if (mono_word >= 0 && info.image_version < ossp_sim_otp_peek_shadow (self->otp, (guint) mono_word))
+  if (!rom_check (self, image, len, &info, &local_error))
     {
-      g_set_error (&local_error, OSSP_ERROR, OSSP_ERROR_VERIFY_FAILED,
-                   "FSBL image version %u is below the monotonic counter %u (OTP word %d)",
-                   info.image_version, ossp_sim_otp_peek_shadow (self->otp, (guint) mono_word), mono_word);
-      goto refused;
-    }
-  if (ossp_sim_otp_is_closed (self->otp) || self->authenticate_all)
-    {
-      guint8 hash[32];
-      read_otp_hash (self, ossp_chip_get_pkh_first_word (self->chip), hash);
-      if (!ossp_sim_image_authenticate (image, len, &info, hash, &local_error))
-        goto refused;
+      add_event (self, "ROM: FSBL refused: %s", local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
     }
   self->fsbl_image_version = info.image_version;
   self->boots++;
@@ -1085,11 +1113,6 @@ ossp_sim_board_rom_start (OsspSimBoard  *self,
   self->stage = OSSP_SIM_STAGE_FSBL;
   autosave (self);
   return TRUE;
-
-refused:
-  add_event (self, "ROM: FSBL refused: %s", local_error->message);
-  g_propagate_error (error, g_steal_pointer (&local_error));
-  return FALSE;
 }
 
 /* ---- FSBL-SSP ----------------------------------------------------------- */

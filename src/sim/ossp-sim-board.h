@@ -121,6 +121,11 @@ guint32       ossp_sim_board_get_image_version (OsspSimBoard     *self);
 /* ROM stage (ssp-flow.md §4.3/§4.4). */
 guint32       ossp_sim_board_get_fsbl_load_address (OsspSimBoard *self);
 gsize         ossp_sim_board_get_fsbl_max_size (OsspSimBoard     *self);
+/* The ROM's header checks alone (USB checks at manifestation). */
+gboolean      ossp_sim_board_rom_check       (OsspSimBoard       *self,
+                                              const guint8       *image,
+                                              gsize               len,
+                                              GError            **error);
 /* Header checks, then the ROM's SSP step; on success the stage is FSBL. */
 gboolean      ossp_sim_board_rom_start       (OsspSimBoard       *self,
                                               const guint8       *image,
