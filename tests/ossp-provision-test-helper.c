@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "ossp-sim-chip-crypto.h"
+#include "ossp-sim-demo.h"
 #include "ossp-provision-test-helper.h"
 
 void
@@ -14,26 +14,6 @@ ossp_provision_bench_options_init (OsspProvisionBenchOptions *opts)
   opts->chip_id = "stm32mp15";
   opts->fsbl_version = OSSP_SIM_FSBL_V2_6;
   opts->security_counter = -1;
-}
-
-/* The perso of the demo chips: each product id with the simulator's
- * "OpenSSP root" key of its key id (docs/simulator.md). */
-static OsspHsmPerso *
-demo_perso (void)
-{
-  OsspHsmPerso *perso = ossp_hsm_perso_new ();
-  const char *ids[] = { "5000200A", "5010100D" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
-    {
-      g_autoptr(GError) error = NULL;
-      guint8 priv[32], pub[64], key_id = 0;
-      g_assert_true (ossp_chip_certificate_parse_product_id (ids[i], NULL, NULL, &key_id, &error));
-      ossp_sim_root_key (key_id, priv, pub);
-      g_assert_true (ossp_hsm_perso_add_entry (perso, ids[i], pub, 0, &error));
-      g_assert_no_error (error);
-    }
-  return perso;
 }
 
 static void
@@ -78,8 +58,6 @@ ossp_provision_bench_new (const OsspProvisionBenchOptions *opts)
 {
   g_autoptr(GError) error = NULL;
   OsspProvisionBench *b = g_new0 (OsspProvisionBench, 1);
-  g_autoptr(OsspHsmPerso) perso = demo_perso ();
-  g_autoptr(OsspHsmProvisioning) params = NULL;
   g_autofree char *demo_root = NULL;
 
   b->dir = ossp_test_make_tmpdir ();
@@ -90,12 +68,8 @@ ossp_provision_bench_new (const OsspProvisionBenchOptions *opts)
   b->demo_view = b->demo;
   b->hsm_state = g_build_filename (b->dir, "hsm.json", NULL);
   b->audit_path = g_build_filename (b->dir, "audit.jsonl", NULL);
-  b->hsm = ossp_sim_hsm_new_for_state (b->hsm_state, &error);
-  g_assert_no_error (error);
-  params = ossp_demo_hsm_provisioning (b->demo, perso, opts->hsm_licenses ? opts->hsm_licenses : 100,
-                                       &error);
-  g_assert_no_error (error);
-  g_assert_true (ossp_hsm_provision (OSSP_HSM (b->hsm), params, NULL, &error));
+  b->hsm = ossp_sim_demo_hsm_ensure (b->hsm_state, b->demo,
+                                     opts->hsm_licenses ? opts->hsm_licenses : 100, &error);
   g_assert_no_error (error);
   start_board (b, opts, "board.json");
   return b;
