@@ -21,6 +21,7 @@ static const OsspCliVerb verbs[] = {
   { "random", ossp_cli_random, "Write random secret bytes (AES key, nonce)" },
   { "backup", ossp_cli_backup, "STM32MP2 backup memory: entry lists (JSON) and the backup file" },
   { "project", ossp_cli_project, "Create, check and show project files (*.openssp)" },
+  { "provision", ossp_cli_provision, "Provision chips live over UART or USB DFU (SSP with an HSM license)" },
   { "audit", ossp_cli_audit, "Verify and show provisioning audit logs (hash-chained JSON lines)" },
   { "hsm", ossp_cli_hsm, "HSM: readers, info, personalisation, provisioning, licenses, soft-HSM card" },
   { "explain", ossp_cli_explain, "Explain an error code, exit code, HSM status word or device message" },

@@ -370,11 +370,34 @@ for_each_line (const char *path,
   return for_each_line_in_data (path, (const char *) content, len, func, user_data, error);
 }
 
+/* What the log says about one HSM: the counter values it went through. */
+typedef struct {
+  GArray *consumed_at;   /* gint64: counter before each consumed license */
+  gint64  highest;       /* highest counter_before seen */
+  gint64  lowest;        /* lowest counter_after seen */
+  guint   first_line;
+} HsmTally;
+
+static void
+hsm_tally_free (HsmTally *t)
+{
+  g_array_unref (t->consumed_at);
+  g_free (t);
+}
+
+static gint
+compare_desc (gconstpointer a,
+              gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+  return x < y ? 1 : x > y ? -1 : 0;
+}
+
 typedef struct {
   const char      *path;
   OsspAuditReport *report;
   char            *prev_hash;
-  GHashTable      *last_counter;   /* hsm serial → gint64* counter_after */
+  GHashTable      *tallies;        /* hsm serial → HsmTally */
 } VerifyState;
 
 static gboolean
@@ -459,13 +482,13 @@ verify_line (const char *line,
         vs->report->licenses_unused++;
     }
 
-  /* licenses: this record's own arithmetic, and the gap to the previous
-   * record of the same HSM */
+  /* licenses: this record's own arithmetic; the totals per HSM are
+   * checked at the end, whatever order parallel workers wrote in */
   hsm = get_object (obj, "hsm");
   if (hsm != NULL && get_int (hsm, "counter_before", &before) && get_int (hsm, "counter_after", &after))
     {
       const char *serial = json_object_get_string_member_with_default (hsm, "serial", "");
-      gint64 *last = g_hash_table_lookup (vs->last_counter, serial);
+      HsmTally *t = g_hash_table_lookup (vs->tallies, serial);
 
       if (before - after != (consumed ? 1 : 0))
         {
@@ -475,22 +498,19 @@ verify_line (const char *line,
                        vs->path, lineno, serial, before, after, consumed ? "one" : "no");
           return FALSE;
         }
-      if (last != NULL && *last != before)
+      if (t == NULL)
         {
-          if (*last > before)
-            vs->report->licenses_outside += (guint) (*last - before);
-          g_ptr_array_add (vs->report->warnings,
-                           g_strdup_printf ("line %u: HSM %s had %" G_GINT64_FORMAT " licenses left "
-                                            "after the previous record but %" G_GINT64_FORMAT
-                                            " before this one (used outside this log)",
-                                            lineno, serial, *last, before));
+          t = g_new0 (HsmTally, 1);
+          t->consumed_at = g_array_new (FALSE, FALSE, sizeof (gint64));
+          t->highest = before;
+          t->lowest = after;
+          t->first_line = lineno;
+          g_hash_table_insert (vs->tallies, g_strdup (serial), t);
         }
-      if (last == NULL)
-        {
-          last = g_new (gint64, 1);
-          g_hash_table_insert (vs->last_counter, g_strdup (serial), last);
-        }
-      *last = after;
+      t->highest = MAX (t->highest, before);
+      t->lowest = MIN (t->lowest, after);
+      if (consumed)
+        g_array_append_val (t->consumed_at, before);
     }
   else if (consumed)
     g_ptr_array_add (vs->report->warnings,
@@ -519,29 +539,68 @@ verify (const char *path,
   vs.path = path;
   vs.report = report;
   vs.prev_hash = g_strdup (GENESIS_HASH);
-  vs.last_counter = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  vs.tallies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                      (GDestroyNotify) hsm_tally_free);
   ok = data != NULL ? for_each_line_in_data (path, data, len, verify_line, &vs, error)
                     : for_each_line (path, verify_line, &vs, error);
+  if (ok)
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_hash_table_iter_init (&iter, vs.tallies);
+      while (ok && g_hash_table_iter_next (&iter, &key, &value))
+        {
+          HsmTally *t = value;
+          gint64 span = t->highest - t->lowest;
+
+          /* each license is one step of the counter: two records on the
+           * same step claim the same license */
+          g_array_sort (t->consumed_at, compare_desc);
+          for (guint i = 1; i < t->consumed_at->len; i++)
+            if (g_array_index (t->consumed_at, gint64, i) == g_array_index (t->consumed_at, gint64, i - 1))
+              {
+                g_set_error (error, OSSP_ERROR, OSSP_ERROR_VERIFY_FAILED,
+                             "%s: two records claim the license HSM %s gave at counter %"
+                             G_GINT64_FORMAT " (a record was copied)", path, (const char *) key,
+                             g_array_index (t->consumed_at, gint64, i));
+                ok = FALSE;
+                break;
+              }
+          if (ok && span > (gint64) t->consumed_at->len)
+            {
+              guint outside = (guint) (span - t->consumed_at->len);
+              report->licenses_outside += outside;
+              g_ptr_array_add (report->warnings,
+                               g_strdup_printf ("HSM %s: its counter went from %" G_GINT64_FORMAT
+                                                " to %" G_GINT64_FORMAT " but the log accounts "
+                                                "for %u license%s: %u used outside this log",
+                                                (const char *) key, t->highest, t->lowest,
+                                                t->consumed_at->len,
+                                                t->consumed_at->len == 1 ? "" : "s", outside));
+            }
+        }
+    }
   if (ok && hsm_serial != NULL)
     {
-      gint64 *last = g_hash_table_lookup (vs.last_counter, hsm_serial);
-      if (last == NULL)
+      HsmTally *t = g_hash_table_lookup (vs.tallies, hsm_serial);
+      if (t == NULL)
         g_ptr_array_add (report->warnings,
                          g_strdup_printf ("HSM %s does not appear in the log", hsm_serial));
-      else if (*last != hsm_counter_now)
+      else if (t->lowest != hsm_counter_now)
         {
           g_set_error (error, OSSP_ERROR, OSSP_ERROR_VERIFY_FAILED,
-                       "%s: HSM %s has %" G_GINT64_FORMAT " licenses left but the log's last "
-                       "record for it says %" G_GINT64_FORMAT ": %s", path, hsm_serial,
-                       hsm_counter_now, *last,
-                       hsm_counter_now < *last ? "licenses were used without a record (or the "
-                                                 "last records were deleted)"
-                                               : "the log does not belong to this HSM state");
+                       "%s: HSM %s has %" G_GINT64_FORMAT " licenses left but the log's lowest "
+                       "counter for it is %" G_GINT64_FORMAT ": %s", path, hsm_serial,
+                       hsm_counter_now, t->lowest,
+                       hsm_counter_now < t->lowest ? "licenses were used without a record (or the "
+                                                     "last records were deleted)"
+                                                   : "the log does not belong to this HSM state");
           ok = FALSE;
         }
     }
   report->last_sha256 = g_steal_pointer (&vs.prev_hash);
-  g_hash_table_unref (vs.last_counter);
+  g_hash_table_unref (vs.tallies);
   if (!ok)
     return NULL;
   return g_steal_pointer (&report);

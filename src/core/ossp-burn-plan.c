@@ -364,19 +364,40 @@ ossp_burn_plan_to_text (OsspBurnPlan *self,
                           self->product_id ? self->product_id : "",
                           self->has_values ? "values from the decrypted payload"
                                            : "payload not decrypted: secret values stay encrypted");
-  g_string_append_printf (s, "%-5s %-5s %-16s %-10s %-12s %s\n", "BOOT", "WORD", "NAME", "ACTION",
+  g_string_append_printf (s, "%-5s %-7s %-14s %-10s %-12s %s\n", "BOOT", "WORD", "NAME", "ACTION",
                           "VALUE", "CONDITION / NOTE");
   for (guint i = 0; i < self->items->len; i++)
     {
       const OsspBurnPlanItem *it = g_ptr_array_index (self->items, i);
       g_autofree char *v = value_text (it, show_secrets);
-      g_autofree char *where = g_str_equal (it->target, "otp")
-                               ? g_strdup_printf ("%u", it->address)
-                               : g_strdup_printf ("0x%08X", it->address);
+      g_autofree char *where = NULL;
       const char *cond = it->precondition ? it->precondition : "";
       const char *note = it->note ? it->note : "";
+      guint last = i;
 
-      g_string_append_printf (s, "%-5u %-5s %-16s %-10s %-12s %s%s%s\n", it->boot, where, it->name,
+      /* a run of still-encrypted or skipped words reads better as one line */
+      while ((!it->value_known || it->action == OSSP_BURN_ACTION_SKIP) && last + 1 < self->items->len)
+        {
+          const OsspBurnPlanItem *next = g_ptr_array_index (self->items, last + 1);
+          if (next->value_known != it->value_known || next->action != it->action ||
+              next->address != it->address + (last + 1 - i) || g_strcmp0 (next->note, it->note) != 0)
+            break;
+          last++;
+        }
+      if (last > i)
+        {
+          const OsspBurnPlanItem *end = g_ptr_array_index (self->items, last);
+          where = g_strdup_printf ("%u-%u", it->address, end->address);
+          g_string_append_printf (s, "%-5u %-7s %-14s %-10s %-12s %u words; %s%s%s\n", it->boot, where,
+                                  it->action == OSSP_BURN_ACTION_SKIP ? "(zero words)" : "(secrets)",
+                                  ossp_burn_action_to_string (it->action), v,
+                                  last - i + 1, cond, *cond && *note ? "; " : "", note);
+          i = last;
+          continue;
+        }
+      where = g_str_equal (it->target, "otp") ? g_strdup_printf ("%u", it->address)
+                                               : g_strdup_printf ("0x%08X", it->address);
+      g_string_append_printf (s, "%-5u %-7s %-14s %-10s %-12s %s%s%s\n", it->boot, where, it->name,
                               ossp_burn_action_to_string (it->action), v, cond,
                               *cond && *note ? "; " : "", note);
     }

@@ -1119,6 +1119,41 @@ check_certificate (Run     *r,
   return TRUE;
 }
 
+/* Several workers may share one HSM: the counter is read right before and
+ * after this chip's license under one lock, so each audit record holds the
+ * exact step of the counter its license took. */
+static GMutex license_lock;
+
+static GBytes *
+request_license (Run     *r,
+                 GError **error)
+{
+  OsspProvisioner *self = r->self;
+  g_autoptr(OsspHsmInfo) before = NULL;
+  g_autoptr(OsspHsmInfo) after = NULL;
+  GBytes *license;
+
+  g_mutex_lock (&license_lock);
+  before = ossp_hsm_get_info (self->hsm, NULL, NULL);
+  r->license_asked = TRUE;
+  license = ossp_hsm_get_license (self->hsm, self->certificate, NULL, error);
+  after = ossp_hsm_get_info (self->hsm, NULL, NULL);
+  g_mutex_unlock (&license_lock);
+
+  if (before != NULL && after != NULL && before->remaining != OSSP_HSM_REMAINING_UNKNOWN &&
+      after->remaining != OSSP_HSM_REMAINING_UNKNOWN)
+    {
+      r->counter_before = before->remaining;
+      r->counter_after = after->remaining;
+      /* a reply lost on its way back still costs a license */
+      r->license_consumed = after->remaining < before->remaining;
+      r->reconciled = TRUE;
+    }
+  else
+    r->license_consumed = license != NULL;
+  return license;
+}
+
 static OsspProvisionResult
 run (Run     *r,
      GError **error)
@@ -1271,12 +1306,10 @@ run (Run     *r,
   ossp_progress_begin_step (self->progress, "license");
   g_clear_object (&r->cancel);
   r->cancel = g_cancellable_new ();
-  r->license_asked = TRUE;
   log_msg (self, "Asking the HSM for a license for chip %s", self->product_id);
-  license = ossp_hsm_get_license (self->hsm, self->certificate, NULL, error);
+  license = request_license (r, error);
   if (license == NULL)
     return fail (r, error);
-  r->license_consumed = TRUE;
   if (g_bytes_get_size (license) != OSSP_LICENSE_SIZE)
     {
       g_set_error (error, OSSP_ERROR, OSSP_ERROR_HSM,
