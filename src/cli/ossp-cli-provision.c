@@ -292,6 +292,17 @@ done_cb (GObject      *source,
         }
       if (record)
         json_object_set_object_member (o, "record", json_object_ref (record));
+      if (OSSP_IS_UART_TRANSPORT (ossp_provisioner_get_transport (job->prov)))
+        {
+          /* bytes that crossed the line, for wire-time figures (bench/) */
+          JsonObject *w = json_object_new ();
+          guint64 tx = 0, rx = 0;
+          ossp_uart_transport_get_byte_counts (OSSP_UART_TRANSPORT (ossp_provisioner_get_transport (job->prov)),
+                                               &tx, &rx);
+          json_object_set_int_member (w, "tx", (gint64) tx);
+          json_object_set_int_member (w, "rx", (gint64) rx);
+          json_object_set_object_member (o, "wire_bytes", w);
+        }
       emit_json (batch, o);
     }
   else if (job->error)

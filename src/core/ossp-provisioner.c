@@ -1214,7 +1214,7 @@ run (Run     *r,
   if (!send_firmware (r, "boot1", 1, error))
     return fail (r, error);
   ossp_progress_begin_step (self->progress, "boot1-fsbl");
-  stage = wait_after_start (r, self->reboot_ms, error);
+  stage = wait_after_start (r, 1000, error);
   if (stage != OSSP_TRANSPORT_STAGE_FSBL)
     {
       /* §4.4 rule 4: no programmer link from the FSBL */
@@ -1385,7 +1385,9 @@ run (Run     *r,
         {
           if (!send_firmware (r, "verify", 4, error))
             return fail (r, error);
-          stage = wait_after_start (r, self->reboot_ms, error);
+          /* an FSBL that offers provisioning says so at once (§4.4 rule 4):
+           * the announce window is all it takes */
+          stage = wait_after_start (r, 0, error);
           if (stage == OSSP_TRANSPORT_STAGE_FSBL)
             {
               g_autoptr(OsspPhaseInfo) p4 = ossp_transport_get_phase (t, NULL, NULL);

@@ -69,9 +69,12 @@ struct _OsspTransportInterface
                                    GError       **error);
   void          (*close)          (OsspTransport *self);
 
-  /* Wait for a device that answers.  @announce_ms: first give the FSBL that
-   * long to announce itself on its own (UART resync NACK, USB
-   * re-enumeration) before probing; then probe until @timeout_ms. */
+  /* Wait for a device that answers, at most MAX(@announce_ms, @timeout_ms).
+   * @announce_ms: how long the old device may still be seen before the new
+   * one announces itself (USB: the detached instance lingering; UART: the
+   * FSBL's resync NACK, listened for while probing with 0x7F).  Which
+   * program answered is read from the device (UART GET command list, USB
+   * GetPhase), never guessed from timing. */
   OsspTransportStage (*wait_device) (OsspTransport *self,
                                    guint          announce_ms,
                                    guint          timeout_ms,

@@ -1005,6 +1005,10 @@ probe_stage (OsspUartTransport *self,
   return OSSP_TRANSPORT_STAGE_ROM;
 }
 
+/* Listens for the FSBL's resync NACK and, between listening slices,
+ * probes with 0x7F for a device that only answers (the ROM stage, or an
+ * FSBL whose NACK got lost).  Which program answered is decided by GET,
+ * not by timing, so probing early is safe and saves the silent wait. */
 static OsspTransportStage
 uart_wait_device (OsspTransport *transport,
                   guint          announce_ms,
@@ -1013,44 +1017,64 @@ uart_wait_device (OsspTransport *transport,
                   GError       **error)
 {
   OsspUartTransport *self = OSSP_UART_TRANSPORT (transport);
-  gint64 start = g_get_monotonic_time ();
-  gint64 announce_end = start + (gint64) announce_ms * 1000;
-  gint64 deadline = start + (gint64) MAX (timeout_ms, announce_ms) * 1000;
-  gboolean announced = FALSE;
-  g_autoptr(GError) local = NULL;
-  guint left_ms;
+  guint total_ms = MAX (timeout_ms, announce_ms);
+  gint64 deadline = g_get_monotonic_time () + (gint64) total_ms * 1000;
+  guint probes = 0;
 
-  /* the FSBL opens with one NACK (§4.2); the ROM says nothing (§4.4) */
-  while (!announced)
+  for (;;)
     {
-      guint8 b = 0;
-      RxStatus st = rx_byte_until (self, &b, announce_end, cancellable, error);
-      if (st == RX_ERROR)
-        return OSSP_TRANSPORT_STAGE_NONE;
-      if (st == RX_TIMEOUT)
+      gint64 slice_end = MIN (deadline, g_get_monotonic_time () + SYNC_PROBE_MS * 1000);
+      gboolean announced = FALSE, answered = FALSE;
+
+      while (!announced && !answered)
+        {
+          guint8 b = 0;
+          RxStatus st = rx_byte_until (self, &b, slice_end, cancellable, error);
+          if (st == RX_ERROR)
+            return OSSP_TRANSPORT_STAGE_NONE;
+          if (st == RX_TIMEOUT)
+            break;
+          if (b == OSSP_UART_NACK)
+            announced = TRUE;
+          else if (b == OSSP_UART_ACK && probes > 0)
+            answered = TRUE;
+          else
+            g_debug ("%s: waiting for the device: ignoring 0x%02X%s", self->name, b, byte_name (b));
+        }
+      if (announced)
+        {
+          /* the FSBL opens with one NACK (§4.2): it listens now */
+          guint left_ms = (guint) MAX ((deadline - g_get_monotonic_time ()) / 1000, 0);
+          if (!ossp_uart_transport_sync (self, MAX (left_ms, 3 * SYNC_PROBE_MS), cancellable, error))
+            {
+              g_prefix_error (error, "the FSBL announced itself but does not answer: ");
+              return OSSP_TRANSPORT_STAGE_NONE;
+            }
+          return OSSP_TRANSPORT_STAGE_FSBL;
+        }
+      if (answered)
+        {
+          /* earlier probes may be answered late: let them land, drop them */
+          if (probes > 1)
+            {
+              g_usleep (DEVICE_ABORT_GAP_MS * 1000);
+              rx_drain (self, "late answers to earlier sync probes");
+            }
+          return probe_stage (self, cancellable, error);
+        }
+      if (g_get_monotonic_time () >= deadline)
         break;
-      if (b == OSSP_UART_NACK)
-        announced = TRUE;
-      else
-        g_debug ("%s: waiting for the device: ignoring 0x%02X%s", self->name, b, byte_name (b));
+      {
+        const guint8 sync = OSSP_UART_SYNC;
+        if (!tx (self, &sync, 1, cancellable, error))
+          return OSSP_TRANSPORT_STAGE_NONE;
+        probes++;
+      }
     }
-
-  left_ms = (guint) MAX ((deadline - g_get_monotonic_time ()) / 1000, 0);
-  if (!ossp_uart_transport_sync (self, MAX (left_ms, SYNC_PROBE_MS), cancellable, &local))
-    {
-      if (local->code == OSSP_ERROR_TIMEOUT)
-        g_set_error (error, OSSP_ERROR, OSSP_ERROR_TIMEOUT,
-                     "%s: no device answered within %u ms (%s)", self->name,
-                     MAX (timeout_ms, announce_ms),
-                     announced ? "the FSBL announced itself but did not answer the sync"
-                               : "no resync NACK, no ACK to 0x7F");
-      else
-        g_propagate_error (error, g_steal_pointer (&local));
-      return OSSP_TRANSPORT_STAGE_NONE;
-    }
-  if (announced)
-    return OSSP_TRANSPORT_STAGE_FSBL;
-  return probe_stage (self, cancellable, error);
+  g_set_error (error, OSSP_ERROR, OSSP_ERROR_TIMEOUT,
+               "%s: no device answered within %u ms (no resync NACK, no ACK to %u sync bytes)",
+               self->name, total_ms, probes);
+  return OSSP_TRANSPORT_STAGE_NONE;
 }
 
 /* ---- open/close ---- */
