@@ -618,6 +618,44 @@ upload (OsspDfuTransport *self,
   return rc;
 }
 
+OsspPhaseInfo *
+ossp_dfu_transport_parse_phase (const guint8 *buf,
+                                gsize         n,
+                                gboolean      mp15_ssp_layout,
+                                GError      **error)
+{
+  g_autoptr(OsspPhaseInfo) info = NULL;
+
+  if (n < DFU_HEADER_LEN)
+    {
+      g_set_error (error, OSSP_ERROR, OSSP_ERROR_PROTOCOL,
+                   "%" G_GSIZE_FORMAT " bytes; at least 9 expected (phase, address, 4 zero bytes)", n);
+      return NULL;
+    }
+  info = g_new0 (OsspPhaseInfo, 1);
+  info->phase = buf[0];
+  info->address = ossp_read_le32 (buf + 1);
+  if (info->phase == OSSP_PHASE_FLASHLAYOUT && info->address == 0xFFFFFFFF)
+    {
+      info->detach = n > DFU_HEADER_LEN && buf[DFU_HEADER_LEN] == 0x01;
+      info->message = g_strdup ("");
+    }
+  else if (info->phase == OSSP_PHASE_RESET && n > DFU_HEADER_LEN)
+    {
+      info->message = g_strndup ((const char *) buf + DFU_HEADER_LEN, n - DFU_HEADER_LEN);
+      for (char *c = info->message; *c; c++)
+        if (!g_ascii_isprint (*c) && *c != '\n')
+          *c = '?';
+    }
+  else
+    info->message = g_strdup ("");
+  /* an MP15 FSBL-SSP reports its SSP phase as 0x00 ("fix phase to
+   * flashlayout", §4.1): callers see 0xF3 on both links */
+  if (info->phase == OSSP_PHASE_FLASHLAYOUT && info->address != 0xFFFFFFFF && mp15_ssp_layout)
+    info->phase = OSSP_PHASE_SSP;
+  return g_steal_pointer (&info);
+}
+
 static OsspPhaseInfo *
 dfu_get_phase (OsspTransport *transport,
                GCancellable  *cancellable,
@@ -650,34 +688,13 @@ dfu_get_phase (OsspTransport *transport,
   n = upload (self, (guint8) alt, buf, sizeof buf, "GetPhase", error);
   if (n < 0)
     return NULL;
-  if (n < DFU_HEADER_LEN)
+  g_clear_pointer (&info, ossp_phase_info_free);
+  info = ossp_dfu_transport_parse_phase (buf, (gsize) n, layout_is_mp15_ssp (self), error);
+  if (info == NULL)
     {
-      g_set_error (error, OSSP_ERROR, OSSP_ERROR_PROTOCOL,
-                   "%s: GetPhase (DFU_UPLOAD on alt %d) returned %d bytes; at least 9 expected "
-                   "(phase, address, 4 zero bytes)", self->name, alt, n);
+      g_prefix_error (error, "%s: GetPhase (DFU_UPLOAD on alt %d): ", self->name, alt);
       return NULL;
     }
-  info->phase = buf[0];
-  info->address = ossp_read_le32 (buf + 1);
-  if (info->phase == OSSP_PHASE_FLASHLAYOUT && info->address == 0xFFFFFFFF)
-    {
-      info->detach = n > DFU_HEADER_LEN && buf[DFU_HEADER_LEN] == 0x01;
-      info->message = g_strdup ("");
-    }
-  else if (info->phase == OSSP_PHASE_RESET && n > DFU_HEADER_LEN)
-    {
-      info->message = g_strndup ((const char *) buf + DFU_HEADER_LEN, (gsize) n - DFU_HEADER_LEN);
-      for (char *c = info->message; *c; c++)
-        if (!g_ascii_isprint (*c) && *c != '\n')
-          *c = '?';
-    }
-  else
-    info->message = g_strdup ("");
-  /* an MP15 FSBL-SSP reports its SSP phase as 0x00 ("fix phase to
-   * flashlayout", §4.1): callers see 0xF3 on both links */
-  if (info->phase == OSSP_PHASE_FLASHLAYOUT && info->address != 0xFFFFFFFF &&
-      layout_is_mp15_ssp (self))
-    info->phase = OSSP_PHASE_SSP;
   g_debug ("%s: GetPhase: phase 0x%02X address 0x%08X detach %d \"%s\"", self->name, info->phase,
            info->address, info->detach, info->message);
   return g_steal_pointer (&info);

@@ -61,6 +61,13 @@ gboolean    ossp_dfu_transport_get_status          (OsspDfuTransport  *self,
                                                    guint             *out_poll_ms,
                                                    GError           **error);
 
+/* A GetPhase reply (§4.1): phase, address (LE), 4 zero bytes, then the
+ * detach flag or the phase-0xFF text.  Exposed for the fuzzer. */
+OsspPhaseInfo *ossp_dfu_transport_parse_phase      (const guint8      *buf,
+                                                   gsize              n,
+                                                   gboolean           mp15_ssp_layout,
+                                                   GError           **error);
+
 const char *ossp_dfu_state_to_string               (OsspDfuState       state);
 const char *ossp_dfu_status_to_string              (guint8             status);
 

@@ -606,6 +606,51 @@ uart_get_device_id (OsspTransport *transport,
   return TRUE;
 }
 
+/* Printable ASCII only: the text comes from the device and ends up in logs. */
+static void
+sanitize_message (char *message)
+{
+  for (char *c = message; *c; c++)
+    if (!g_ascii_isprint (*c) && *c != '\n')
+      *c = '?';
+}
+
+OsspPhaseInfo *
+ossp_uart_transport_parse_phase (const guint8 *data,
+                                 gsize         len,
+                                 GError      **error)
+{
+  OsspPhaseInfo *info;
+
+  if (len < 7)
+    {
+      g_set_error (error, OSSP_ERROR, OSSP_ERROR_PROTOCOL,
+                   "the phase reply has %" G_GSIZE_FORMAT " bytes; at least 7 (L, phase, address, "
+                   "msglen) are needed", len);
+      return NULL;
+    }
+  if (data[0] != 5 + data[6])
+    {
+      g_set_error (error, OSSP_ERROR, OSSP_ERROR_PROTOCOL,
+                   "length byte L = 0x%02X (byte 1) does not match the message length 0x%02X "
+                   "(byte 7): L must be 5 + message length", data[0], data[6]);
+      return NULL;
+    }
+  if (len != 7 + (gsize) data[6])
+    {
+      g_set_error (error, OSSP_ERROR, OSSP_ERROR_PROTOCOL,
+                   "the phase reply has %" G_GSIZE_FORMAT " bytes; L = 0x%02X announces %u",
+                   len, data[0], 7u + data[6]);
+      return NULL;
+    }
+  info = g_new0 (OsspPhaseInfo, 1);
+  info->phase = data[1];
+  info->address = ossp_read_le32 (data + 2);
+  info->message = g_strndup ((const char *) data + 7, data[6]);
+  sanitize_message (info->message);
+  return info;
+}
+
 /* GET_PHASE: L, phase, address LE, msglen, msg, ACK (L = 5 + msglen). */
 static OsspPhaseInfo *
 get_phase_once (OsspUartTransport *self,
@@ -614,40 +659,33 @@ get_phase_once (OsspUartTransport *self,
                 GError           **error)
 {
   const guint8 cmd = OSSP_UART_CMD_GET_PHASE;
-  guint8 head[7];
-  guint8 msg[256];
+  guint8 buf[7 + 256];
   g_autoptr(OsspPhaseInfo) info = NULL;
   g_autoptr(GError) ack_error = NULL;
+  g_autoptr(GError) parse_error = NULL;
 
   *reply = send_command (self, cmd, cancellable, error);
   if (*reply != REPLY_ACK)
     return NULL;
-  *reply = read_reply (self, cmd, head, 7, "the phase header (L, phase, address, msglen)",
+  *reply = read_reply (self, cmd, buf, 7, "the phase header (L, phase, address, msglen)",
                        cancellable, error);
   if (*reply != REPLY_ACK)
     return NULL;
-  if (head[0] != 5 + head[6])
+  /* the message only when L agrees with msglen; the parser names the bad byte */
+  if (buf[0] == 5 + buf[6] && buf[6] > 0)
     {
-      set_cmd_error (self, error, OSSP_ERROR_PROTOCOL, cmd,
-                     "length byte L = 0x%02X (byte 1) does not match the message length "
-                     "0x%02X (byte 7): L must be 5 + message length", head[0], head[6]);
-      *reply = REPLY_BAD;
-      return NULL;
-    }
-  if (head[6] > 0)
-    {
-      *reply = read_reply (self, cmd, msg, head[6], "the phase message", cancellable, error);
+      *reply = read_reply (self, cmd, buf + 7, buf[6], "the phase message", cancellable, error);
       if (*reply != REPLY_ACK)
         return NULL;
     }
-  info = g_new0 (OsspPhaseInfo, 1);
-  info->phase = head[1];
-  info->address = ossp_read_le32 (head + 2);
-  /* the text is ASCII from the device: keep it printable */
-  info->message = g_strndup ((const char *) msg, head[6]);
-  for (char *c = info->message; *c; c++)
-    if (!g_ascii_isprint (*c) && *c != '\n')
-      *c = '?';
+  info = ossp_uart_transport_parse_phase (buf, buf[0] == 5 + buf[6] ? 7 + (gsize) buf[6] : 7,
+                                          &parse_error);
+  if (info == NULL)
+    {
+      set_cmd_error (self, error, OSSP_ERROR_PROTOCOL, cmd, "%s", parse_error->message);
+      *reply = REPLY_BAD;
+      return NULL;
+    }
 
   *reply = expect_ack (self, cmd, "the phase reply", self->reply_timeout_ms, cancellable,
                        &ack_error);

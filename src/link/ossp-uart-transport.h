@@ -65,6 +65,12 @@ gboolean    ossp_uart_transport_get_version        (OsspUartTransport *self,
                                                     GCancellable      *cancellable,
                                                     GError           **error);
 
+/* The GET_PHASE reply without its ACKs: L, phase, address (LE), msglen,
+ * msg (§4.2).  Exposed for the fuzzer. */
+OsspPhaseInfo *ossp_uart_transport_parse_phase     (const guint8      *data,
+                                                    gsize              len,
+                                                    GError           **error);
+
 /* Serial ports worth offering in a port picker ("/dev/ttyUSB0", …),
  * sorted by name; never NULL. */
 GStrv       ossp_uart_transport_list_ports         (void);
