@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include <glib/gstdio.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
@@ -206,4 +207,21 @@ ossp_test_provisioning (GBytes  *perso,
   p->firmware_id = g_strdup ("SSP_MPU");
   p->max_count = max_count;
   return p;
+}
+
+void
+ossp_test_rm_rf (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        ossp_test_rm_rf (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
 }

@@ -42,6 +42,9 @@ GBytes   *ossp_test_perso_for           (const OsspTestChip *chips,
 OsspHsmProvisioning *ossp_test_provisioning (GBytes         *perso,
                                          guint32             max_count);
 
+/* Removes a temp dir made outside a running test (fixtures set up in main) */
+void      ossp_test_rm_rf               (const char         *path);
+
 extern const guint8 ossp_test_oem_key[16];
 extern const guint8 ossp_test_oem_nonce[16];
 

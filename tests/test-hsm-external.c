@@ -72,6 +72,8 @@ test_good (Fixture *f, gconstpointer data)
   g_autoptr(OsspHsmProvisioning) p = NULL;
   g_autoptr(GBytes) perso = ossp_test_perso_for (&f->chip, 1);
   g_autofree char *seen_cert = NULL, *seen_id = NULL;
+  g_autofree char *seen_cert_path = g_build_filename (f->dir, "seen-cert", NULL);
+  g_autofree char *seen_id_path = g_build_filename (f->dir, "seen-id", NULL);
   gsize len = 0;
   guint8 iv[16], key[16];
 
@@ -80,9 +82,9 @@ test_good (Fixture *f, gconstpointer data)
   g_assert_cmpmem (g_bytes_get_data (lic, NULL), g_bytes_get_size (lic), f->license, 136);
   g_assert_true (ossp_test_chip_open_license (&f->chip, f->license, 136, iv, key));
   /* the command saw the certificate on stdin and the product id */
-  g_assert_true (g_file_get_contents (g_build_filename (f->dir, "seen-cert", NULL), &seen_cert, &len, NULL));
+  g_assert_true (g_file_get_contents (seen_cert_path, &seen_cert, &len, NULL));
   g_assert_cmpmem (seen_cert, len, f->chip.cert, 136);
-  g_assert_true (g_file_get_contents (g_build_filename (f->dir, "seen-id", NULL), &seen_id, NULL, NULL));
+  g_assert_true (g_file_get_contents (seen_id_path, &seen_id, NULL, NULL));
   g_assert_cmpstr (seen_id, ==, "5010100D");
 
   info = ossp_hsm_get_info (OSSP_HSM (ext), NULL, &error);

@@ -241,7 +241,10 @@ test_perso (void)
   g_assert_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_DATA);
   g_clear_error (&error);
 
-  g_assert_null (ossp_hsm_perso_to_bytes (ossp_hsm_perso_new (), &error));
+  {
+    g_autoptr(OsspHsmPerso) empty = ossp_hsm_perso_new ();
+    g_assert_null (ossp_hsm_perso_to_bytes (empty, &error));
+  }
   g_assert_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_ARGUMENT);
 }
 

@@ -267,23 +267,6 @@ test_page_provision (void)
   spin (100);
 }
 
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        rm_rf (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -302,7 +285,7 @@ main (int argc, char **argv)
   adw_init ();
   g_test_add_func ("/gui/hsm-page/provision", test_page_provision);
   ret = g_test_run ();
-  rm_rf (tmpdir);
+  ossp_test_rm_rf (tmpdir);
   g_free (tmpdir);
   return ret;
 }

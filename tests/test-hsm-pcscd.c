@@ -15,6 +15,8 @@
 #include "ossp-test-hsm.h"
 #include "ossp-test-pcscd.h"
 #include "ossp-pcsc-hsm.h"
+#include "ossp-pcsc-monitor.h"
+#include "ossp-sim-hsm-card.h"
 
 static OsspTestPcscd *pcscd;
 static char *tmpdir;
@@ -43,10 +45,57 @@ test_readers (void)
   g_assert_cmpuint (r->slot, ==, 1);
   g_assert_cmpstr (r->name, ==, OSSP_TEST_VPCD_READER);
   g_assert_false (r->card_present);
+}
+
+static int monitor_changes;
+
+static void
+monitor_changed (OsspPcscMonitor *monitor, gpointer data)
+{
+  monitor_changes++;
+}
+
+/* the monitor reports a card, with its ATR, once the card process is up */
+static gboolean
+monitor_sees_card (OsspPcscMonitor *monitor, gboolean present)
+{
+  GPtrArray *readers = ossp_pcsc_monitor_get_readers (monitor);
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < end)
+    {
+      readers = ossp_pcsc_monitor_get_readers (monitor);
+      if (readers->len > 0 && ((OsspPcscReader *) readers->pdata[0])->card_present == present)
+        return TRUE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (5000);
+    }
+  return FALSE;
+}
+
+static void
+test_monitor_and_insert (void)
+{
+  g_autoptr(OsspPcscMonitor) monitor = ossp_pcsc_monitor_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) readers = NULL;
+  OsspPcscReader *r;
+  int changes_before_insert;
+
+  g_signal_connect (monitor, "changed", G_CALLBACK (monitor_changed), NULL);
+  ossp_pcsc_monitor_start (monitor);
+  g_assert_true (monitor_sees_card (monitor, FALSE));
+  g_assert_null (ossp_pcsc_monitor_get_problem (monitor));
+  changes_before_insert = monitor_changes;
 
   ossp_test_pcscd_start_card (pcscd, state, NULL);
   g_assert_true (ossp_test_pcscd_wait_card (pcscd, TRUE, 10000));
-  g_clear_pointer (&readers, g_ptr_array_unref);
+  g_assert_true (monitor_sees_card (monitor, TRUE));
+  g_assert_cmpint (monitor_changes, >, changes_before_insert);
+  r = ossp_pcsc_monitor_get_readers (monitor)->pdata[0];
+  g_assert_cmpstr (r->atr, ==, "3b80800101");
+  ossp_pcsc_monitor_stop (monitor);
+
   readers = ossp_pcsc_list_readers (&error);
   g_assert_no_error (error);
   r = readers->pdata[0];
@@ -246,6 +295,41 @@ test_cli_over_pcscd (void)
   g_assert_cmpint (json_object_get_int_member (io, "delivered"), ==, MAX_LICENSES);
 }
 
+/* a card left "personalised" by an interrupted run: finished over PC/SC
+ * only with the same personalisation (GET DATA 19 + GET ST PUBKEY) */
+static void
+test_resume (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *state2 = g_build_filename (tmpdir, "interrupted.json", NULL);
+  g_autoptr(OsspHsm) hsm = slot1 ();
+  g_autoptr(GBytes) other = ossp_test_perso_for (&chips[1], 1);
+  g_autoptr(OsspHsmProvisioning) wrong = ossp_test_provisioning (other, 5);
+  g_autoptr(OsspHsmProvisioning) right = ossp_test_provisioning (perso, 5);
+  g_autoptr(OsspHsmInfo) info = NULL;
+
+  {
+    g_autoptr(OsspSimHsmCard) card = ossp_sim_hsm_card_new (state2, &error);
+    g_assert_no_error (error);
+    g_assert_cmphex (ossp_sim_hsm_card_put_perso (card, g_bytes_get_data (perso, NULL),
+                                                  g_bytes_get_size (perso)), ==, 0x9000);
+  }
+  g_assert_cmpint (ossp_test_pcscd_stop_card (pcscd), ==, 128 + 15);
+  g_assert_true (ossp_test_pcscd_wait_card (pcscd, FALSE, 10000));
+  ossp_test_pcscd_start_card (pcscd, state2, NULL);
+  g_assert_true (ossp_test_pcscd_wait_card (pcscd, TRUE, 10000));
+
+  g_assert_false (ossp_hsm_provision (hsm, wrong, NULL, &error));
+  g_assert_error (error, OSSP_ERROR, OSSP_ERROR_STATE);
+  g_assert_nonnull (strstr (error->message, "another personalisation"));
+  g_clear_error (&error);
+  g_assert_true (ossp_hsm_provision (hsm, right, NULL, &error));
+  g_assert_no_error (error);
+  info = ossp_hsm_get_info (hsm, NULL, &error);
+  g_assert_cmpint (info->state, ==, OSSP_HSM_STATE_LOCKED);
+  g_assert_cmpuint (info->remaining, ==, 5);
+}
+
 static void
 test_card_removed (void)
 {
@@ -310,23 +394,6 @@ test_no_service (void)
   g_assert_nonnull (strstr (json_object_get_string_member (err, "message"), "pcscd"));
 }
 
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        rm_rf (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -341,7 +408,7 @@ main (int argc, char **argv)
   if (pcscd == NULL)
     {
       printf ("SKIP: %s\n", skip);
-      rm_rf (tmpdir);
+      ossp_test_rm_rf (tmpdir);
       return 77;
     }
   state = g_build_filename (tmpdir, "card.json", NULL);
@@ -350,6 +417,7 @@ main (int argc, char **argv)
   perso = ossp_test_perso_for (chips, 4);
 
   g_test_add_func ("/hsm/pcscd/readers", test_readers);
+  g_test_add_func ("/hsm/pcscd/monitor-and-insert", test_monitor_and_insert);
   g_test_add_func ("/hsm/pcscd/info-blank", test_info_blank);
   g_test_add_func ("/hsm/pcscd/license-before-provision", test_license_before_provision);
   g_test_add_func ("/hsm/pcscd/provision", test_provision);
@@ -357,13 +425,14 @@ main (int argc, char **argv)
   g_test_add_func ("/hsm/pcscd/counter-survives-restart", test_counter_survives_restart);
   g_test_add_func ("/hsm/pcscd/reader-choice", test_reader_choice);
   g_test_add_func ("/hsm/pcscd/cli", test_cli_over_pcscd);
+  g_test_add_func ("/hsm/pcscd/resume", test_resume);
   g_test_add_func ("/hsm/pcscd/card-removed", test_card_removed);
   g_test_add_func ("/hsm/pcscd/no-service", test_no_service);
   ret = g_test_run ();
 
   ossp_test_pcscd_free (pcscd);
   g_bytes_unref (perso);
-  rm_rf (tmpdir);
+  ossp_test_rm_rf (tmpdir);
   g_free (tmpdir);
   g_free (state);
   return ret;

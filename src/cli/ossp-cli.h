@@ -27,7 +27,7 @@ typedef struct {
 int ossp_cli_chip      (OsspCli *cli, int argc, char **argv);
 int ossp_cli_audit     (OsspCli *cli, int argc, char **argv);
 int ossp_cli_provision (OsspCli *cli, int argc, char **argv);
-int ossp_cli_payload   (OsspCli *cli, int argc, char **argv);
+int ossp_cli_hsm       (OsspCli *cli, int argc, char **argv);
 int ossp_cli_image     (OsspCli *cli, int argc, char **argv);
 int ossp_cli_payload   (OsspCli *cli, int argc, char **argv);
 int ossp_cli_otp       (OsspCli *cli, int argc, char **argv);
@@ -37,7 +37,6 @@ int ossp_cli_random    (OsspCli *cli, int argc, char **argv);
 gboolean ossp_cli_is_keygen_option (const char *arg);
 int ossp_cli_keygen_compat (OsspCli *cli, int argc, char **argv);
 int ossp_cli_backup    (OsspCli *cli, int argc, char **argv);
-int ossp_cli_hsm       (OsspCli *cli, int argc, char **argv);
 int ossp_cli_explain   (OsspCli *cli, int argc, char **argv);
 int ossp_cli_project   (OsspCli *cli, int argc, char **argv);
 int ossp_cli_otp       (OsspCli *cli, int argc, char **argv);

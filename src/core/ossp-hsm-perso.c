@@ -235,6 +235,35 @@ ossp_hsm_perso_has_same_products (OsspHsmPerso       *self,
   return TRUE;
 }
 
+gboolean
+ossp_hsm_perso_matches_card (OsspHsmPerso        *self,
+                             const char * const  *card_product_ids,
+                             OsspHsmPersoKeyFunc  get_key,
+                             gpointer             user_data,
+                             const char          *serial,
+                             GError             **error)
+{
+  g_return_val_if_fail (OSSP_IS_HSM_PERSO (self), FALSE);
+  if (ossp_hsm_perso_has_same_products (self, card_product_ids))
+    {
+      gboolean same = TRUE;
+      for (guint i = 0; same && i < self->entries->len; i++)
+        {
+          const OsspHsmPersoEntry *e = &g_array_index (self->entries, OsspHsmPersoEntry, i);
+          guint8 kid = 0, pub[64];
+          ossp_chip_certificate_parse_product_id (e->product_id, NULL, NULL, &kid, NULL);
+          same = get_key (kid, pub, user_data) && memcmp (pub, e->root_pubkey, 64) == 0;
+        }
+      if (same)
+        return TRUE;
+    }
+  g_set_error (error, OSSP_ERROR, OSSP_ERROR_STATE,
+               "The HSM %s already holds another personalisation (an earlier provisioning stopped "
+               "before LOCK); it can only be finished with that same personalisation file",
+               serial ? serial : "");
+  return FALSE;
+}
+
 GBytes *
 ossp_hsm_perso_to_bytes (OsspHsmPerso  *self,
                          GError       **error)

@@ -66,6 +66,18 @@ gboolean                 ossp_hsm_perso_save            (OsspHsmPerso   *self,
  * in any order: an interrupted provisioning may then be resumed. */
 gboolean                 ossp_hsm_perso_has_same_products (OsspHsmPerso *self,
                                                          const char * const *product_ids);
+/* Resuming an interrupted provisioning: TRUE when a card that reports
+ * @card_product_ids, and whose root key per key id @get_key returns, holds
+ * exactly this personalisation; else OSSP_ERROR_STATE naming @serial. */
+typedef gboolean (*OsspHsmPersoKeyFunc) (guint8    key_id,
+                                         guint8    pubkey[64],
+                                         gpointer  user_data);
+gboolean                 ossp_hsm_perso_matches_card    (OsspHsmPerso        *self,
+                                                         const char * const  *card_product_ids,
+                                                         OsspHsmPersoKeyFunc  get_key,
+                                                         gpointer             user_data,
+                                                         const char          *serial,
+                                                         GError             **error);
 /* One line per entry: "5000200A  STM32MP15 (DEV_ID 0x500), …  root key 04ab…" */
 char                    *ossp_hsm_perso_describe        (OsspHsmPerso   *self);
 

@@ -603,35 +603,18 @@ get_info_thread (GTask        *task,
 }
 
 static gboolean
-check_resume (OsspPcscHsm   *self,
-              OsspHsmPerso  *perso,
-              OsspHsmInfo   *info,
-              GError       **error)
+card_root_key (guint8    key_id,
+               guint8    pubkey[64],
+               gpointer  user_data)
 {
-  if (ossp_hsm_perso_has_same_products (perso, (const char * const *) info->product_ids))
-    {
-      for (guint i = 0; i < ossp_hsm_perso_get_n_entries (perso); i++)
-        {
-          const OsspHsmPersoEntry *e = ossp_hsm_perso_get_entry (perso, i);
-          g_autoptr(GBytes) apdu = NULL;
-          g_autoptr(GBytes) key = NULL;
-          guint8 kid = 0;
+  OsspPcscHsm *self = user_data;
+  g_autoptr(GBytes) apdu = ossp_hsm_apdu_build_get_st_pubkey (key_id);
+  g_autoptr(GBytes) key = exchange (self, apdu, OSSP_HSM_OP_GET_ST_PUBKEY, NULL, NULL);
 
-          ossp_chip_certificate_parse_product_id (e->product_id, NULL, NULL, &kid, NULL);
-          apdu = ossp_hsm_apdu_build_get_st_pubkey (kid);
-          key = exchange (self, apdu, OSSP_HSM_OP_GET_ST_PUBKEY, NULL, NULL);
-          if (key == NULL || g_bytes_get_size (key) != 64 ||
-              memcmp (g_bytes_get_data (key, NULL), e->root_pubkey, 64) != 0)
-            goto mismatch;
-        }
-      return TRUE;
-    }
-mismatch:
-  g_set_error (error, OSSP_ERROR, OSSP_ERROR_STATE,
-               "The HSM %s already holds another personalisation (an earlier provisioning stopped "
-               "before LOCK); it can only be finished with that same personalisation file",
-               info->serial);
-  return FALSE;
+  if (key == NULL || g_bytes_get_size (key) != 64)
+    return FALSE;
+  memcpy (pubkey, g_bytes_get_data (key, NULL), 64);
+  return TRUE;
 }
 
 static gboolean
@@ -661,7 +644,10 @@ provision_locked (OsspPcscHsm          *self,
     return FALSE;
   if (info->state == OSSP_HSM_STATE_PERSONALISED)
     {
-      if (!check_resume (self, perso, info, error))
+      /* an earlier provisioning stopped after PUT PERSO: finish it only
+       * with the very same personalisation */
+      if (!ossp_hsm_perso_matches_card (perso, (const char * const *) info->product_ids,
+                                        card_root_key, self, info->serial, error))
         return FALSE;
     }
   else

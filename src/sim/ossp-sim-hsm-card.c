@@ -146,10 +146,11 @@ get_hex_member (JsonObject  *o,
 
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
     return NULL;
-  if (json_node_get_value_type (node) != G_TYPE_STRING ||
-      (data = ossp_hex_decode (json_node_get_string (node), &len, NULL)) == NULL ||
-      (want_len && len != want_len))
+  data = json_node_get_value_type (node) == G_TYPE_STRING
+         ? ossp_hex_decode (json_node_get_string (node), &len, NULL) : NULL;
+  if (data == NULL || (want_len && len != want_len))
     {
+      g_free (data);
       g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_DATA,
                    "Member \"%s\" must be %s hex", name, want_len == 8 ? "8-byte" : want_len == 16 ? "16-byte" : "a");
       return NULL;
@@ -607,6 +608,8 @@ parse_apdu (const guint8 *b,
       a->lc = lc;
       return TRUE;
     }
+  if (len < 7)                                    /* 00 but no 2-byte length */
+    return FALSE;
   if (len == 7)                                   /* case 2 extended */
     return TRUE;
   {

@@ -53,32 +53,12 @@ ossp_sim_hsm_get_info_finish (OsspHsm       *hsm,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-/* An earlier provisioning stopped after PUT PERSO: continue only when the
- * card holds exactly the personalisation given now. */
 static gboolean
-check_resume (OsspSimHsm    *self,
-              OsspHsmPerso  *perso,
-              OsspHsmInfo   *info,
-              GError       **error)
+card_root_key (guint8    key_id,
+               guint8    pubkey[64],
+               gpointer  user_data)
 {
-  if (ossp_hsm_perso_has_same_products (perso, (const char * const *) info->product_ids))
-    {
-      for (guint i = 0; i < ossp_hsm_perso_get_n_entries (perso); i++)
-        {
-          const OsspHsmPersoEntry *e = ossp_hsm_perso_get_entry (perso, i);
-          guint8 kid = 0, pub[64];
-          ossp_chip_certificate_parse_product_id (e->product_id, NULL, NULL, &kid, NULL);
-          if (ossp_sim_hsm_card_get_st_pubkey (self->card, kid, pub) != OSSP_HSM_SW_OK ||
-              memcmp (pub, e->root_pubkey, 64) != 0)
-            goto mismatch;
-        }
-      return TRUE;
-    }
-mismatch:
-  g_set_error (error, OSSP_ERROR, OSSP_ERROR_STATE,
-               "The HSM already holds another personalisation (an earlier provisioning stopped "
-               "before LOCK); it can only be finished with that same personalisation file");
-  return FALSE;
+  return ossp_sim_hsm_card_get_st_pubkey (user_data, key_id, pubkey) == OSSP_HSM_SW_OK;
 }
 
 static void
@@ -112,7 +92,10 @@ provision_thread (GTask        *task,
     return;
   if (info->state == OSSP_HSM_STATE_PERSONALISED)
     {
-      if (!check_resume (self, perso, info, &error))
+      /* an earlier provisioning stopped after PUT PERSO: finish it only
+       * with the very same personalisation */
+      if (!ossp_hsm_perso_matches_card (perso, (const char * const *) info->product_ids,
+                                        card_root_key, self->card, info->serial, &error))
         goto fail;
     }
   else if (!ossp_hsm_check_status (ossp_sim_hsm_card_put_perso (self->card, blob, len),

@@ -132,6 +132,10 @@ serve_connection (OsspSimVpcd        *self,
         return FALSE;
       if (got == 0)
         return TRUE;   /* vpcd closed: the reader went away */
+      /* vpcd writes the length and the payload separately; with Nagle on its
+       * side and delayed ACKs on ours each frame would wait ~40 ms. Linux
+       * forgets TCP_QUICKACK after a while, so set it for every frame. */
+      g_socket_set_option (g_socket_connection_get_socket (conn), IPPROTO_TCP, TCP_QUICKACK, 1, NULL);
       if (got != 2)
         {
           g_set_error (error, OSSP_ERROR, OSSP_ERROR_PROTOCOL, "vpcd closed the connection mid-frame");
