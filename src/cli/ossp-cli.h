@@ -25,6 +25,7 @@ typedef struct {
 
 /* One line per verb group: each lives in its own ossp-cli-<group>.c */
 int ossp_cli_chip      (OsspCli *cli, int argc, char **argv);
+int ossp_cli_sim_chip  (OsspCli *cli, int argc, char **argv);
 
 /* Exit codes (docs/cli.md): 0 success, 2 usage, otherwise
  * ossp_error_exit_code() of the failure. */
