@@ -30,6 +30,8 @@ typedef struct {
   GCancellable  *cancel;
   GThread       *thread;
   int            master, slave_keep, fd;
+  gboolean       served_ok;
+  GError        *serve_error;
   char          *slave_path;
   OsspTestKey    oem;
   guint8         iv[16], key[16];
@@ -41,16 +43,17 @@ serve_thread (gpointer data)
 {
   Fixture *f = data;
 
-  ossp_sim_uart_serve_fd (f->uart, f->master, f->cancel, NULL);
+  f->served_ok = ossp_sim_uart_serve_fd (f->uart, f->master, f->cancel, &f->serve_error);
   return NULL;
 }
 
 static void
-start_board (Fixture    *f,
-             const char *chip,
-             OsspSimFsblVersion version,
-             gboolean    st_board,
-             const char *fault)
+start_board_full (Fixture    *f,
+                  const char *chip,
+                  OsspSimFsblVersion version,
+                  gboolean    st_board,
+                  const char *fault,
+                  guint       byte_timeout_ms)
 {
   g_autoptr(GError) error = NULL;
   OsspSimFactoryOptions opts;
@@ -79,7 +82,7 @@ start_board (Fixture    *f,
   ossp_sim_uart_options_init (&uopts);
   /* a loaded CI machine may pause this process for more than the firmware's
    * 20 ms: the timeout itself is tested separately */
-  uopts.byte_timeout_ms = 2000;
+  uopts.byte_timeout_ms = byte_timeout_ms;
   uopts.halt_reset_ms = 300;
   f->uart = ossp_sim_uart_new (f->board, &uopts);
   f->master = ossp_sim_uart_open_pty (&f->slave_path, &f->slave_keep, &error);
@@ -104,10 +107,21 @@ start_board (Fixture    *f,
 }
 
 static void
+start_board (Fixture    *f,
+             const char *chip,
+             OsspSimFsblVersion version,
+             gboolean    st_board,
+             const char *fault)
+{
+  start_board_full (f, chip, version, st_board, fault, 2000);
+}
+
+static void
 stop_board (Fixture *f)
 {
   g_cancellable_cancel (f->cancel);
-  g_thread_join (f->thread);
+  if (f->thread != NULL)
+    g_thread_join (f->thread);
   close (f->fd);
   close (f->master);
   close (f->slave_keep);
@@ -116,6 +130,7 @@ stop_board (Fixture *f)
   ossp_sim_faults_free (f->faults);
   g_object_unref (f->cancel);
   g_free (f->slave_path);
+  g_clear_error (&f->serve_error);
   g_free (f->state);
   g_free (f->dir);
 }
@@ -441,6 +456,77 @@ test_bad_nonce_tail (void)
   rejected_run (FALSE, TRUE);
 }
 
+/* ---- line timing (real time on the pty) ------------------------------------ */
+
+/* §4.2: a gap > 20 ms inside a command aborts it with NACK. */
+static void
+test_byte_timeout (void)
+{
+  Fixture f = { 0 };
+  static const guint8 sync = 0x7F, get_phase = 0x03, complement = 0xFC;
+  static const guint8 two_nacks[2] = { 0x1F, 0x1F };
+  static const guint8 rom_phase[8] = { 0x05, 0x01, 0x00, 0x24, 0xFC, 0x2F, 0x00, 0x79 };
+
+  start_board_full (&f, "stm32mp15", OSSP_SIM_FSBL_V2_6, FALSE, NULL, 20);
+  ossp_test_uart_write (f.fd, &sync, 1);
+  ossp_test_uart_expect (f.fd, &ACK, 1, 2000);
+  ossp_test_uart_write (f.fd, &get_phase, 1);
+  g_usleep (150 * 1000);
+  ossp_test_uart_write (f.fd, &complement, 1);
+  /* the timeout's NACK, then 0xFC read as an unknown command */
+  ossp_test_uart_expect (f.fd, two_nacks, 2, 2000);
+  ossp_test_uart_command (f.fd, 0x03);
+  ossp_test_uart_expect (f.fd, rom_phase, sizeof rom_phase, 2000);
+  stop_board (&f);
+}
+
+/* The device drops what the host sent before it answers (uart_send_result). */
+static void
+test_flush_before_answer (void)
+{
+  Fixture f = { 0 };
+  static const guint8 pipelined[3] = { 0x7F, 0x03, 0xFC };
+
+  start_board (&f, "stm32mp15", OSSP_SIM_FSBL_V2_6, FALSE, NULL);
+  ossp_test_uart_write (f.fd, pipelined, 3);
+  ossp_test_uart_expect (f.fd, &ACK, 1, 2000);
+  expect_no_byte (&f, 300);
+  stop_board (&f);
+}
+
+static void
+test_stall (void)
+{
+  Fixture f = { 0 };
+  static const guint8 sync = 0x7F;
+  gint64 t0;
+
+  start_board (&f, "stm32mp15", OSSP_SIM_FSBL_V2_6, FALSE, "stall@2=300");
+  ossp_test_uart_write (f.fd, &sync, 1);
+  ossp_test_uart_expect (f.fd, &ACK, 1, 2000);
+  t0 = g_get_monotonic_time ();
+  ossp_test_uart_command (f.fd, 0x02);
+  g_assert_cmpint (g_get_monotonic_time () - t0, >=, 300 * 1000);
+  stop_board (&f);
+}
+
+static void
+test_hangup (void)
+{
+  Fixture f = { 0 };
+  static const guint8 sync = 0x7F, get[2] = { 0x00, 0xFF };
+
+  start_board (&f, "stm32mp15", OSSP_SIM_FSBL_V2_6, FALSE, "hangup@2");
+  ossp_test_uart_write (f.fd, &sync, 1);
+  ossp_test_uart_expect (f.fd, &ACK, 1, 2000);
+  ossp_test_uart_write (f.fd, get, 2);
+  expect_no_byte (&f, 300);
+  g_thread_join (g_steal_pointer (&f.thread));
+  g_assert_false (f.served_ok);
+  g_assert_error (f.serve_error, OSSP_ERROR, OSSP_ERROR_DEVICE);
+  stop_board (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -451,5 +537,9 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/uart/full-mp13", test_full_mp13);
   g_test_add_func ("/sim/uart/bad-license-tag", test_bad_license_tag);
   g_test_add_func ("/sim/uart/nonce-tail-not-zero", test_bad_nonce_tail);
+  g_test_add_func ("/sim/uart/byte-timeout", test_byte_timeout);
+  g_test_add_func ("/sim/uart/flush-before-answer", test_flush_before_answer);
+  g_test_add_func ("/sim/uart/stall", test_stall);
+  g_test_add_func ("/sim/uart/hangup", test_hangup);
   return g_test_run ();
 }
