@@ -56,7 +56,17 @@ ossp_test_run_cliv (const char         *input,
   OsspTestRun *run = g_new0 (OsspTestRun, 1);
   const char *cli = g_getenv ("OPENSSP_CLI");
 
+  g_auto(GStrv) wrapper = NULL;
+
   g_assert_nonnull (cli);
+  /* e.g. OPENSSP_CLI_WRAPPER="valgrind -q --error-exitcode=9" (.ci/run) */
+  if (g_getenv ("OPENSSP_CLI_WRAPPER") && *g_getenv ("OPENSSP_CLI_WRAPPER"))
+    {
+      wrapper = g_strsplit (g_getenv ("OPENSSP_CLI_WRAPPER"), " ", -1);
+      for (guint i = 0; wrapper[i]; i++)
+        if (*wrapper[i])
+          g_ptr_array_add (argv, wrapper[i]);
+    }
   g_ptr_array_add (argv, (gpointer) cli);
   for (guint i = 0; args[i]; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);

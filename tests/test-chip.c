@@ -59,6 +59,8 @@ test_chip_mp13 (void)
   g_assert_cmpuint (ossp_chip_get_payload_size (chip), ==, 212);
   g_assert_cmpstr (ossp_chip_lookup_word (chip, 93)->name, ==, "EDMK");
   g_assert_cmpint (ossp_chip_lookup_word (chip, 93)->format, ==, OSSP_WORD_FORMAT_1);
+  g_assert_true (ossp_chip_lookup_word (chip, 93)->lock_after_write);
+  g_assert_false (ossp_chip_lookup_word (chip, 3)->lock_after_write);
 }
 
 static void

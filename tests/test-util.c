@@ -91,6 +91,12 @@ test_hex (void)
   g_assert_cmpuint (len, ==, 4);
   hex = ossp_hex_encode (bytes, len);
   g_assert_cmpstr (hex, ==, "a1b2c3d4");
+  {
+    g_autofree guint8 *empty = ossp_hex_decode (" : ", &len, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (empty);
+    g_assert_cmpuint (len, ==, 0);
+  }
   g_assert_null (ossp_hex_decode ("abc", &len, &error));
   g_assert_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);

@@ -15,6 +15,16 @@
 static const OsspCliVerb verbs[] = {
   { "chip", ossp_cli_chip, "List chip families and show their OTP maps" },
   { "sim", ossp_cli_sim_chip, "Simulated boards: new, show, serve on a pty (UART) or USB (umockdev)" },
+  { "hsm", ossp_cli_hsm, "HSM: readers, info, personalisation, provisioning, licenses, soft-HSM card" },
+  { "image", ossp_cli_image, "Sign, verify and inspect STM32 images (SigningTool_CLI equivalent)" },
+  { "payload", ossp_cli_payload, "Build, inspect and decrypt-verify the encrypted .ssp payload" },
+  { "otp", ossp_cli_otp, "Edit, check and build the OTP secret list (secret files)" },
+  { "keys", ossp_cli_keys, "Generate authentication key pairs, PKH and PKHTH (KeyGen_CLI)" },
+  { "random", ossp_cli_random, "Write random secret bytes (AES key, nonce)" },
+  { "backup", ossp_cli_backup, "STM32MP2 backup memory: entry lists (JSON) and the backup file" },
+  { "project", ossp_cli_project, "Create, check and show project files (*.openssp)" },
+  { "explain", ossp_cli_explain, "Explain an error code, exit code, HSM status word or device message" },
+  { "otp", ossp_cli_otp, "Edit, check and build the OTP secret list (secret files)" },
 };
 
 static void
@@ -73,6 +83,12 @@ main (int    argc,
       g_print ("openssp %s\n", PACKAGE_VERSION);
       return OSSP_EXIT_OK;
     }
+
+  /* KeyGen_CLI compatibility: factory scripts call ST's tool as
+   * `KeyGen -abs DIR -pwd P… -n 8` or `-rand 16 FILE`; with openssp in its
+   * place they keep working. Only KeyGen's own option names land here. */
+  if (argv[1][0] == '-' && ossp_cli_is_keygen_option (argv[1]))
+    return ossp_cli_keygen_compat (&cli, argc, argv);
 
   for (guint i = 0; i < G_N_ELEMENTS (verbs); i++)
     if (g_str_equal (argv[1], verbs[i].name))

@@ -26,6 +26,19 @@ typedef struct {
 /* One line per verb group: each lives in its own ossp-cli-<group>.c */
 int ossp_cli_chip      (OsspCli *cli, int argc, char **argv);
 int ossp_cli_sim_chip  (OsspCli *cli, int argc, char **argv);
+int ossp_cli_hsm       (OsspCli *cli, int argc, char **argv);
+int ossp_cli_image     (OsspCli *cli, int argc, char **argv);
+int ossp_cli_payload   (OsspCli *cli, int argc, char **argv);
+int ossp_cli_otp       (OsspCli *cli, int argc, char **argv);
+int ossp_cli_keys      (OsspCli *cli, int argc, char **argv);
+int ossp_cli_random    (OsspCli *cli, int argc, char **argv);
+/* KeyGen_CLI's own spelling (-abs DIR -pwd P… -n N, -rand N FILE): */
+gboolean ossp_cli_is_keygen_option (const char *arg);
+int ossp_cli_keygen_compat (OsspCli *cli, int argc, char **argv);
+int ossp_cli_backup    (OsspCli *cli, int argc, char **argv);
+int ossp_cli_explain   (OsspCli *cli, int argc, char **argv);
+int ossp_cli_project   (OsspCli *cli, int argc, char **argv);
+int ossp_cli_otp       (OsspCli *cli, int argc, char **argv);
 
 /* Exit codes (docs/cli.md): 0 success, 2 usage, otherwise
  * ossp_error_exit_code() of the failure. */

@@ -269,7 +269,9 @@ parse_words (OsspChip    *self,
       info.description = get_string (w, "description", FALSE, NULL);
       info.reserved_for_st = get_bool (w, "reserved_for_st");
       info.ssp_writable = get_bool (w, "ssp_writable");
-      info.lock_after_write = get_bool (w, "lock_after_write");
+      /* the maps say "permanent" (the kind of lock); true is accepted too */
+      info.lock_after_write = get_bool (w, "lock_after_write") ||
+                              g_strcmp0 (get_string (w, "lock_after_write", FALSE, NULL), "permanent") == 0;
       format = get_string (w, "format", FALSE, NULL);
       if (format == NULL || *format == 0)
         info.format = 0;

@@ -279,6 +279,9 @@ ossp_hex_decode (const char  *hex,
     }
   if (out_len)
     *out_len = out->len;
+  /* zero digits is a valid empty value: never NULL without an error */
+  if (out->len == 0)
+    return g_malloc0 (1);
   return g_byte_array_free (g_steal_pointer (&out), FALSE);
 }
 

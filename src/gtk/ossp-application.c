@@ -62,6 +62,9 @@ ossp_application_startup (GApplication *app)
   };
   const char *quit_accels[] = { "<Control>q", NULL };
 
+  /* AdwApplication loads style.css from the resource base path at startup:
+   * register our bundle first */
+  ossp_gui_ensure_resources ();
   G_APPLICATION_CLASS (ossp_application_parent_class)->startup (app);
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);

@@ -7,7 +7,13 @@
 #include <glib/gi18n.h>
 
 #include "ossp-window.h"
+#include "ossp-payload-page.h"
+#include "ossp-backup-page.h"
+#include "ossp-otp-page.h"
+#include "ossp-hsm-page.h"
 #include "ossp-gui-resources.h"
+#include "ossp-image-page.h"
+#include "ossp-keys-page.h"
 
 struct _OsspWindow
 {
@@ -53,7 +59,13 @@ ossp_window_add_pages (OsspWindow *self)
     const char *title;
     const char *icon;
   } pages[] = {
-    { NULL, NULL, NULL, NULL },
+    /* in the order a set-up is made: keys, secrets, payload, then the factory */
+    { ossp_keys_page_get_type, "keys", N_("Keys"), "dialog-password-symbolic" },
+    { ossp_otp_page_get_type, "otp", N_("OTP secrets"), "security-high-symbolic" },
+    { ossp_backup_page_get_type, "backup", N_("Backup memory"), "drive-harddisk-symbolic" },
+    { ossp_payload_page_get_type, "payload", N_("Payload"), "channel-secure-symbolic" },
+    { ossp_image_page_get_type, "image", N_("Image signing"), "document-edit-symbolic" },
+    { ossp_hsm_page_get_type, "hsm", N_("HSM"), "auth-smartcard-symbolic" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
