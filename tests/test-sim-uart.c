@@ -30,6 +30,8 @@ typedef struct {
   GCancellable  *cancel;
   GThread       *thread;
   int            master, slave_keep, fd;
+  gboolean       served_ok;
+  GError        *serve_error;
   char          *slave_path;
   OsspTestKey    oem;
   guint8         iv[16], key[16];
@@ -41,16 +43,17 @@ serve_thread (gpointer data)
 {
   Fixture *f = data;
 
-  ossp_sim_uart_serve_fd (f->uart, f->master, f->cancel, NULL);
+  f->served_ok = ossp_sim_uart_serve_fd (f->uart, f->master, f->cancel, &f->serve_error);
   return NULL;
 }
 
 static void
-start_board (Fixture    *f,
-             const char *chip,
-             OsspSimFsblVersion version,
-             gboolean    st_board,
-             const char *fault)
+start_board_full (Fixture    *f,
+                  const char *chip,
+                  OsspSimFsblVersion version,
+                  gboolean    st_board,
+                  const char *fault,
+                  guint       byte_timeout_ms)
 {
   g_autoptr(GError) error = NULL;
   OsspSimFactoryOptions opts;
@@ -79,7 +82,7 @@ start_board (Fixture    *f,
   ossp_sim_uart_options_init (&uopts);
   /* a loaded CI machine may pause this process for more than the firmware's
    * 20 ms: the timeout itself is tested separately */
-  uopts.byte_timeout_ms = 2000;
+  uopts.byte_timeout_ms = byte_timeout_ms;
   uopts.halt_reset_ms = 300;
   f->uart = ossp_sim_uart_new (f->board, &uopts);
   f->master = ossp_sim_uart_open_pty (&f->slave_path, &f->slave_keep, &error);
@@ -104,10 +107,21 @@ start_board (Fixture    *f,
 }
 
 static void
+start_board (Fixture    *f,
+             const char *chip,
+             OsspSimFsblVersion version,
+             gboolean    st_board,
+             const char *fault)
+{
+  start_board_full (f, chip, version, st_board, fault, 2000);
+}
+
+static void
 stop_board (Fixture *f)
 {
   g_cancellable_cancel (f->cancel);
-  g_thread_join (f->thread);
+  if (f->thread != NULL)
+    g_thread_join (f->thread);
   close (f->fd);
   close (f->master);
   close (f->slave_keep);
@@ -116,6 +130,7 @@ stop_board (Fixture *f)
   ossp_sim_faults_free (f->faults);
   g_object_unref (f->cancel);
   g_free (f->slave_path);
+  g_clear_error (&f->serve_error);
   g_free (f->state);
   g_free (f->dir);
 }
@@ -441,6 +456,206 @@ test_bad_nonce_tail (void)
   rejected_run (FALSE, TRUE);
 }
 
+/* ---- STM32MP25: license ‖ "OSSP v1" container (ssp-flow.md §10, ours) ------- */
+
+static void
+put32 (GByteArray *a, guint32 v)
+{
+  guint8 b[4] = { v, v >> 8, v >> 16, v >> 24 };
+  g_byte_array_append (a, b, 4);
+}
+
+static void
+put16 (GByteArray *a, guint16 v)
+{
+  guint8 b[2] = { v, v >> 8 };
+  g_byte_array_append (a, b, 2);
+}
+
+/* payload.md §4.1 container with §5.1/§5.2 sections encrypted per §5.3. */
+static GBytes *
+build_container (const GBytes * const *plain, const guint32 *types, guint n,
+                 const guint8 iv[16], const guint8 key[16])
+{
+  g_autoptr(GByteArray) c = g_byte_array_new ();
+  guint32 off = 64 + 16 * n, total = off;
+  guint32 offsets[4], lens[4];
+
+  for (guint i = 0; i < n; i++)
+    {
+      offsets[i] = total;
+      lens[i] = 20 + g_bytes_get_size ((GBytes *) plain[i]);
+      total += (lens[i] + 3) & ~3u;
+    }
+  g_byte_array_append (c, (const guint8 *) "OSSP", 4);
+  put16 (c, 1);
+  put16 (c, 64);
+  put32 (c, 0x505);
+  put32 (c, 0);
+  put32 (c, n);
+  put32 (c, total);
+  put32 (c, 0);
+  put32 (c, 0);
+  g_byte_array_set_size (c, total);
+  memset (c->data + 32, 0, total - 32);
+  for (guint i = 0; i < n; i++)
+    {
+      guint8 *e = c->data + 64 + 16 * i, aad[48], nonce[12];
+      gsize plen;
+      const guint8 *p = g_bytes_get_data ((GBytes *) plain[i], &plen);
+      e[0] = types[i];
+      e[4] = offsets[i]; e[5] = offsets[i] >> 8; e[6] = offsets[i] >> 16; e[7] = offsets[i] >> 24;
+      e[8] = lens[i]; e[9] = lens[i] >> 8; e[10] = lens[i] >> 16; e[11] = lens[i] >> 24;
+      memcpy (aad, e, 16);
+      memcpy (aad + 16, c->data, 32);
+      memcpy (nonce, iv, 8);
+      nonce[8] = i; nonce[9] = nonce[10] = nonce[11] = 0;
+      c->data[offsets[i]] = plen; c->data[offsets[i] + 1] = plen >> 8;
+      ossp_test_gcm_encrypt (key, nonce, aad, sizeof aad, p, plen,
+                             c->data + offsets[i] + 20, c->data + offsets[i] + 4);
+    }
+  ossp_test_sha256 (c->data + 64, total - 64, c->data + 32);
+  return g_byte_array_free_to_bytes (g_steal_pointer (&c));
+}
+
+static void
+test_full_mp25 (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GBytes) image = NULL, license = NULL, container = NULL, osot = NULL, tamp = NULL;
+  g_autoptr(GByteArray) a = g_byte_array_new (), t = g_byte_array_new (), blob = g_byte_array_new ();
+  g_autoptr(OsspSimBoard) b = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  const GBytes *plain[2];
+  guint32 types[2] = { 2, 3 };
+  guint8 cert[136], sync = 0x7F;
+  OsspSimOtp *otp;
+  const char *tamp_hex;
+
+  start_board (&f, "stm32mp25", OSSP_SIM_FSBL_V2_6, FALSE, NULL);
+  image = ossp_test_build_fsbl ("stm32mp25", NULL, 0, 2000, NULL);
+  /* OTP secrets: PKHTH 144..151 locked, one EDMK word with a sticky write lock */
+  g_byte_array_append (a, (const guint8 *) "OSOT", 4);
+  put16 (a, 1);
+  put16 (a, 9);
+  for (guint i = 0; i < 8; i++)
+    {
+      put16 (a, 144 + i); put16 (a, 0x1); put32 (a, 0x11111111 * (i + 1)); put32 (a, 0);
+    }
+  put16 (a, 260); put16 (a, 0x4); put32 (a, 0xCAFEF00D); put32 (a, 0);
+  osot = g_byte_array_free_to_bytes (g_steal_pointer (&a));
+  /* TAMP backup registers: 16 bytes at offset 8 */
+  g_byte_array_append (t, (const guint8 *) "OSBK", 4);
+  put16 (t, 1); put16 (t, 1); put32 (t, 1); put32 (t, 0);
+  put32 (t, 8); put32 (t, 16); put32 (t, 0); put32 (t, 0);
+  for (guint i = 0; i < 16; i++)
+    g_byte_array_append (t, (guint8[]) { 0xB0 + i }, 1);
+  tamp = g_byte_array_free_to_bytes (g_steal_pointer (&t));
+  plain[0] = osot;
+  plain[1] = tamp;
+  container = build_container (plain, types, 2, f.iv, f.key);
+
+  boot1 (&f, 0x0E012000, image, TRUE);
+  boot2_read_cert (&f, 0x0E012000, 0x0E000000, image, TRUE, cert);
+  check_certificate (cert, "5050200A", 0x0A);
+  license = ossp_test_build_license (cert + 8, 0x2E505353, 0, f.iv, f.key);
+  send_blob (&f, 0x0E000000, license, container, TRUE);
+  ossp_test_uart_rom_boot (f.fd, 0x0E012000, image);
+  expect_no_byte (&f, 1500);
+  ossp_test_uart_write (f.fd, &sync, 1);
+  ossp_test_uart_expect (f.fd, &ACK, 1, 2000);
+
+  b = load_state (&f);
+  otp = ossp_sim_board_get_otp (b);
+  for (guint i = 0; i < 8; i++)
+    {
+      g_assert_cmphex (ossp_sim_otp_peek_fuse (otp, 144 + i), ==, 0x11111111 * (i + 1));
+      g_assert_true (ossp_sim_otp_is_locked (otp, 144 + i));
+    }
+  g_assert_cmphex (ossp_sim_otp_peek_fuse (otp, 260), ==, 0xCAFEF00D);
+  g_assert_false (ossp_sim_otp_is_locked (otp, 260));
+  g_assert_cmphex (ossp_sim_otp_peek_fuse (otp, 8), ==, 0xFF);
+  g_assert_cmphex (ossp_sim_otp_peek_fuse (otp, 124), ==, 0x00100000);
+  g_assert_cmphex (ossp_sim_otp_peek_fuse (otp, 18), ==, 0x3FF);      /* closed + REQ + SUCCESS (ours) */
+  g_assert_true (ossp_sim_board_is_provisioned (b));
+  g_assert_true (json_parser_load_from_file (parser, f.state, NULL));
+  tamp_hex = json_object_get_string_member (json_object_get_object_member (
+               json_node_get_object (json_parser_get_root (parser)), "backup"), "tamp");
+  g_assert_true (g_str_has_prefix (tamp_hex, "0000000000000000b0b1b2b3b4b5b6b7b8b9babbbcbdbebf000000"));
+  stop_board (&f);
+}
+
+/* ---- line timing (real time on the pty) ------------------------------------ */
+
+/* §4.2: a gap > 20 ms inside a command aborts it with NACK. */
+static void
+test_byte_timeout (void)
+{
+  Fixture f = { 0 };
+  static const guint8 sync = 0x7F, get_phase = 0x03, complement = 0xFC;
+  static const guint8 two_nacks[2] = { 0x1F, 0x1F };
+  static const guint8 rom_phase[8] = { 0x05, 0x01, 0x00, 0x24, 0xFC, 0x2F, 0x00, 0x79 };
+
+  start_board_full (&f, "stm32mp15", OSSP_SIM_FSBL_V2_6, FALSE, NULL, 20);
+  ossp_test_uart_write (f.fd, &sync, 1);
+  ossp_test_uart_expect (f.fd, &ACK, 1, 2000);
+  ossp_test_uart_write (f.fd, &get_phase, 1);
+  g_usleep (150 * 1000);
+  ossp_test_uart_write (f.fd, &complement, 1);
+  /* the timeout's NACK, then 0xFC read as an unknown command */
+  ossp_test_uart_expect (f.fd, two_nacks, 2, 2000);
+  ossp_test_uart_command (f.fd, 0x03);
+  ossp_test_uart_expect (f.fd, rom_phase, sizeof rom_phase, 2000);
+  stop_board (&f);
+}
+
+/* The device drops what the host sent before it answers (uart_send_result). */
+static void
+test_flush_before_answer (void)
+{
+  Fixture f = { 0 };
+  static const guint8 pipelined[3] = { 0x7F, 0x03, 0xFC };
+
+  start_board (&f, "stm32mp15", OSSP_SIM_FSBL_V2_6, FALSE, NULL);
+  ossp_test_uart_write (f.fd, pipelined, 3);
+  ossp_test_uart_expect (f.fd, &ACK, 1, 2000);
+  expect_no_byte (&f, 300);
+  stop_board (&f);
+}
+
+static void
+test_stall (void)
+{
+  Fixture f = { 0 };
+  static const guint8 sync = 0x7F;
+  gint64 t0;
+
+  start_board (&f, "stm32mp15", OSSP_SIM_FSBL_V2_6, FALSE, "stall@2=300");
+  ossp_test_uart_write (f.fd, &sync, 1);
+  ossp_test_uart_expect (f.fd, &ACK, 1, 2000);
+  t0 = g_get_monotonic_time ();
+  ossp_test_uart_command (f.fd, 0x02);
+  g_assert_cmpint (g_get_monotonic_time () - t0, >=, 300 * 1000);
+  stop_board (&f);
+}
+
+static void
+test_hangup (void)
+{
+  Fixture f = { 0 };
+  static const guint8 sync = 0x7F, get[2] = { 0x00, 0xFF };
+
+  start_board (&f, "stm32mp15", OSSP_SIM_FSBL_V2_6, FALSE, "hangup@2");
+  ossp_test_uart_write (f.fd, &sync, 1);
+  ossp_test_uart_expect (f.fd, &ACK, 1, 2000);
+  ossp_test_uart_write (f.fd, get, 2);
+  expect_no_byte (&f, 300);
+  g_thread_join (g_steal_pointer (&f.thread));
+  g_assert_false (f.served_ok);
+  g_assert_error (f.serve_error, OSSP_ERROR, OSSP_ERROR_DEVICE);
+  stop_board (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -449,7 +664,12 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/uart/full-mp15-v2.2", test_full_mp15_v22);
   g_test_add_func ("/sim/uart/full-mp15-st-board", test_full_mp15_st_board);
   g_test_add_func ("/sim/uart/full-mp13", test_full_mp13);
+  g_test_add_func ("/sim/uart/full-mp25", test_full_mp25);
   g_test_add_func ("/sim/uart/bad-license-tag", test_bad_license_tag);
   g_test_add_func ("/sim/uart/nonce-tail-not-zero", test_bad_nonce_tail);
+  g_test_add_func ("/sim/uart/byte-timeout", test_byte_timeout);
+  g_test_add_func ("/sim/uart/flush-before-answer", test_flush_before_answer);
+  g_test_add_func ("/sim/uart/stall", test_stall);
+  g_test_add_func ("/sim/uart/hangup", test_hangup);
   return g_test_run ();
 }

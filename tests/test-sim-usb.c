@@ -413,7 +413,7 @@ test_rom_refuses_bad_image (void)
 
   setup (&f, "stm32mp15", OSSP_SIM_FSBL_V2_6, NULL);
   image = ossp_test_build_fsbl ("stm32mp15", NULL, 0, 3000, NULL);
-  data = g_memdup2 (g_bytes_get_data (image, &len), len);
+  data = g_bytes_unref_to_data (g_bytes_ref (image), &len);
   data[0x200] ^= 0x01;   /* payload byte: checksum no longer matches */
   open_dfu (&f);
   dnload_all (&f, data, len);

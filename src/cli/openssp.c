@@ -14,6 +14,7 @@
 /* One verb group per line; each group parses its own sub-commands. */
 static const OsspCliVerb verbs[] = {
   { "chip", ossp_cli_chip, "List chip families and show their OTP maps" },
+  { "sim", ossp_cli_sim_chip, "Simulated boards: new, show, serve on a pty (UART) or USB (umockdev)" },
   { "hsm", ossp_cli_hsm, "HSM: readers, info, personalisation, provisioning, licenses, soft-HSM card" },
   { "image", ossp_cli_image, "Sign, verify and inspect STM32 images (SigningTool_CLI equivalent)" },
   { "payload", ossp_cli_payload, "Build, inspect and decrypt-verify the encrypted .ssp payload" },

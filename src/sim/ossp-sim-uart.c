@@ -72,6 +72,11 @@ struct _OsspSimUart
   /* ROM download */
   GByteArray         *image;
   guint32             rom_packet;
+  gboolean            rom_synced;
+
+  /* a session interrupted by the end of a canned stream resumes with the next one */
+  gboolean            in_rom;
+  gboolean            in_fsbl;
 
   /* FSBL programmer session */
   OsspSimFsblPath     session;
@@ -555,17 +560,22 @@ download_data (OsspSimUart *self,
 static void
 rom_session (OsspSimUart *self)
 {
-  gboolean synced = FALSE;
   guint32 load = ossp_sim_board_get_fsbl_load_address (self->board);
 
-  g_byte_array_set_size (self->image, 0);
-  self->rom_packet = 0;
+  if (!self->in_rom)
+    {
+      /* fresh from a reset */
+      g_byte_array_set_size (self->image, 0);
+      self->rom_packet = 0;
+      self->rom_synced = FALSE;
+      self->in_rom = TRUE;
+    }
   while (!self->stop && !self->reset_now && !self->link_dead)
     {
       guint8 cmd = 0;
       CmdResult r;
 
-      if (!synced)
+      if (!self->rom_synced)
         {
           /* rule 1: nothing is sent until the host's 0x7F */
           int b = read_byte (self, -1);
@@ -575,7 +585,7 @@ rom_session (OsspSimUart *self)
             continue;
           if (!step_faults (self, "ROM", INIT))
             continue;
-          synced = TRUE;
+          self->rom_synced = TRUE;
           send_result (self, ACK);
           continue;
         }
@@ -677,6 +687,7 @@ rom_session (OsspSimUart *self)
               }
             g_byte_array_set_size (self->image, 0);
             send_result (self, ACK);
+            self->in_rom = FALSE;
             return;   /* the FSBL runs */
           }
         default:
@@ -855,6 +866,9 @@ fsbl_session (OsspSimUart *self)
 {
   guint32 dev_id = is_v26 (self) ? ossp_sim_board_get_dev_id (self->board) : 0x500;
 
+  if (self->in_fsbl)
+    goto resume;
+  self->in_fsbl = TRUE;
   self->fsbl_packet = 0;
   self->data_packets = 0;
   if (self->session == OSSP_SIM_FSBL_SESSION_PROVISIONING)
@@ -880,6 +894,7 @@ fsbl_session (OsspSimUart *self)
   else
     send_result (self, NACK);   /* resync: the ROM hand-over may have eaten a byte */
 
+resume:
   while (!self->stop && !self->reset_now && !self->link_dead)
     {
       guint8 cmd = 0;
@@ -923,7 +938,10 @@ fsbl_session (OsspSimUart *self)
                       self->phase == PHASE_RESET ? self->msg_len : 0);
           send_result (self, ACK);
           if (self->phase == PHASE_RESET)
-            return TRUE;
+            {
+              self->in_fsbl = FALSE;
+              return TRUE;
+            }
           break;
         case CMD_READ_PART:
           fsbl_read_part (self);
@@ -987,6 +1005,7 @@ serve (OsspSimUart *self)
       if (self->reset_now)
         {
           self->reset_now = FALSE;
+          self->in_rom = self->in_fsbl = FALSE;
           ossp_sim_board_reset (self->board, "fault");
           deaf_for (self, self->opts.reset_delay_ms);
           continue;
@@ -1000,7 +1019,8 @@ serve (OsspSimUart *self)
           halt (self);
           break;
         case OSSP_SIM_STAGE_FSBL:
-          self->session = ossp_sim_board_fsbl_enter (self->board);
+          if (!self->in_fsbl)
+            self->session = ossp_sim_board_fsbl_enter (self->board);
           switch (self->session)
             {
             case OSSP_SIM_FSBL_SESSION_PROVISIONING:

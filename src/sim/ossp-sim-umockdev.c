@@ -52,12 +52,14 @@ flying_free (FlyingUrb *f)
 }
 
 static void
-remove_device (OsspSimUmockdev *self)
+remove_device (OsspSimUmockdev *self,
+               gboolean         announce)
 {
   if (self->devnum == 0)
     return;
   /* hosts learn of the unplug from the "remove" uevent, as with udev */
-  umockdev_testbed_uevent (self->testbed, self->syspath, "remove");
+  if (announce)
+    umockdev_testbed_uevent (self->testbed, self->syspath, "remove");
   umockdev_testbed_remove_device (self->testbed, self->syspath);
   g_queue_clear_full (&self->done, (GDestroyNotify) flying_free);
   self->devnum = 0;
@@ -147,7 +149,7 @@ reenumerate (OsspSimUmockdev *self)
 {
   guint delay;
 
-  remove_device (self);
+  remove_device (self, TRUE);
   delay = ossp_sim_dfu_device_apply_reset (self->device);
   if (delay == 0)
     add_device (self);
@@ -343,8 +345,9 @@ ossp_sim_umockdev_dispose (GObject *object)
     }
   if (self->testbed != NULL)
     {
+      /* at teardown nobody listens for uevents any more */
       g_mutex_lock (&self->lock);
-      remove_device (self);
+      remove_device (self, FALSE);
       g_mutex_unlock (&self->lock);
     }
   if (self->handler != NULL)
