@@ -8,6 +8,7 @@
  * as a person at a terminal would.
  */
 #include <errno.h>
+#include <signal.h>
 #include <poll.h>
 #include <pty.h>
 #include <string.h>
@@ -273,6 +274,64 @@ test_cli_provision_batch (void)
   ctx_clear (&c);
 }
 
+/* The simulator as its own process (`openssp sim uart`), the host on the
+ * pty it serves: the two meet only on the wire, with the simulator's reset
+ * and boot delays (bytes sent meanwhile are lost). MP13 this time. */
+static void
+test_cli_provision_separate_sim (void)
+{
+  Ctx c;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsspTestRun) made = NULL;
+  g_autoptr(OsspTestRun) prep = NULL;
+  g_autoptr(OsspTestRun) run = NULL;
+  g_autoptr(GSubprocess) sim = NULL;
+  g_autoptr(OsspSimBoard) after = NULL;
+  g_autofree char *link = NULL;
+  g_autofree char *port = NULL;
+  g_autofree char *ssp = NULL;
+  g_autofree char *fw = NULL;
+  g_autofree char *hsm = NULL;
+  gint64 deadline;
+
+  ctx_init (&c);
+  link = g_build_filename (c.dir, "ttySIM", NULL);
+  made = ossp_test_run_cli (NULL, "sim", "new", "--chip", "stm32mp13", "--state", c.board, NULL);
+  g_assert_cmpint (made->exit_status, ==, 0);
+  /* the demo's payload, firmware and soft-HSM for MP13 */
+  prep = ossp_test_run_cli (NULL, "provision", "--demo", "--chip", "stm32mp13", "--demo-dir", c.demo,
+                            "--preflight-only", "--sim-baud", "0", NULL);
+  g_assert_cmpint (prep->exit_status, ==, 0);
+  sim = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                          g_getenv ("OPENSSP_CLI"), "sim", "uart", "--state", c.board, "--link", link,
+                          "--baud", "0", "--reset-delay-ms", "50", "--boot-delay-ms", "50",
+                          "--halt-reset-ms", "300", NULL);
+  g_assert_no_error (error);
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (!g_file_test (link, G_FILE_TEST_EXISTS) && g_get_monotonic_time () < deadline)
+    g_usleep (20000);
+  g_assert_true (g_file_test (link, G_FILE_TEST_EXISTS));
+
+  ssp = g_build_filename (c.demo, "stm32mp13", "demo.ssp", NULL);
+  fw = g_build_filename (c.demo, "stm32mp13", "tf-a-ssp-demo-stm32mp13.stm32", NULL);
+  hsm = g_build_filename (c.demo, "hsm.json", NULL);
+  port = g_strconcat ("uart:", link, NULL);
+  {
+    g_autofree char *hsm_spec = g_strconcat ("sim:", hsm, NULL);
+    run = ossp_test_run_cli (NULL, "--yes", "provision", "--port", port, "--ssp", ssp,
+                             "--firmware", fw, "--hsm", hsm_spec, "--audit", c.audit, NULL);
+  }
+  if (run->exit_status != 0)
+    g_error ("provision failed (%d):\n%s\n%s", run->exit_status, run->out, run->err);
+  g_assert_nonnull (strstr (run->out, "provisioned: chip 5010100D"));
+  g_subprocess_send_signal (sim, SIGTERM);
+  g_subprocess_wait (sim, NULL, NULL);
+  after = ossp_sim_board_load (c.board, &error);
+  g_assert_no_error (error);
+  g_assert_true (ossp_sim_board_is_provisioned (after));
+  ctx_clear (&c);
+}
+
 static void
 test_cli_provision_usage (void)
 {
@@ -295,6 +354,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/provision/cubeprogrammer-alias", test_cli_provision_cubeprogrammer_alias);
   g_test_add_func ("/cli/provision/preflight-only", test_cli_provision_preflight_only);
   g_test_add_func ("/cli/provision/batch", test_cli_provision_batch);
+  g_test_add_func ("/cli/provision/separate-sim", test_cli_provision_separate_sim);
   g_test_add_func ("/cli/provision/usage", test_cli_provision_usage);
   return g_test_run ();
 }
