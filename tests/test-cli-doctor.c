@@ -23,6 +23,13 @@ static const char devices[] =
   "A: idProduct=df11\n"
   "A: busnum=1\n"
   "A: devnum=2\n"
+  "A: devpath=1\n"
+  "A: speed=480\n"
+  "A: bConfigurationValue=1\n"
+  "A: bNumConfigurations=1\n"
+  /* device, configuration, DFU interface (FE/01/02), DFU functional descriptors */
+  "H: descriptors=12010002000000408304" "11df000201020301"
+  "09021b00010100c032" "090400000" "0fe010204" "09210bff0000041a01\n"
   "\n"
   "P: /devices/pci0000:00/0000:00:14.0/usb1/1-2/1-2:1.0/tty/ttyACM0\n"
   "N: ttyACM0\n"
@@ -169,6 +176,9 @@ test_devices (void)
   g_assert_cmpstr (status_of (root, "serial"), ==, "ok");
   g_assert_nonnull (strstr (json_object_get_string_member (find_check (root, "serial"), "message"),
                             "/dev/ttyACM0"));
+  /* libusb (the link code) sees the same chip */
+  g_assert_cmpstr (status_of (root, "libusb"), ==, "ok");
+  g_assert_nonnull (strstr (json_object_get_string_member (find_check (root, "libusb"), "message"), "usb:"));
 }
 
 /* The same devices, but the user may not open them: errors with fixes */

@@ -30,7 +30,7 @@
 static OsspApplication *app;
 static OsspWindow *window;
 
-static const char * const page_names[] = { "keys", "otp", "backup", "payload", "image", "hsm", NULL };
+static const char * const page_names[] = { "keys", "otp", "backup", "payload", "image", "hsm", "provision", NULL };
 
 static GtkWidget *
 page (GType type)

@@ -25,7 +25,7 @@ static OsspApplication *app;
 static OsspWindow *window;
 static const char *variant = "light";
 
-static const char * const page_names[] = { "keys", "otp", "backup", "payload", "image", "hsm", NULL };
+static const char * const page_names[] = { "keys", "otp", "backup", "payload", "image", "hsm", "provision", NULL };
 
 static gboolean
 lists_loaded (gpointer data)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ossp-cli.h"
+#include "ossp-dfu-transport.h"
 #include "ossp-pcsc-hsm.h"
 
 #define DFU_VENDOR  "0483"
@@ -212,6 +213,27 @@ check_usb (OsspCli   *cli,
       else
         g_string_append_printf (denied, "%s%s (%s)", denied->len ? ", " : "", node, g_strerror (errno));
     }
+
+  /* what the provisioning code itself (libusb) sees */
+  {
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) descs = NULL;
+    g_auto(GStrv) ports = ossp_dfu_transport_list_ports (&descs, &error);
+    g_autoptr(GString) seen = g_string_new (NULL);
+
+    for (guint i = 0; ports && ports[i]; i++)
+      g_string_append_printf (seen, "%s%s (%s)", i ? ", " : "", ports[i], descs[i]);
+    if (ports == NULL)
+      add_check (checks, "libusb", CHECK_ERROR, "libusb cannot list USB devices: %s", error->message);
+    else if (ports[0] == NULL)
+      add_check (checks, "libusb", found ? CHECK_WARNING : CHECK_OK,
+                 "libusb sees no chip in DFU mode%s", found ? ", though sysfs lists one" : "");
+    else
+      add_check (checks, "libusb", CHECK_OK, "libusb sees %s", seen->str);
+    if (ports == NULL)
+      set_fix (checks, "Check that /dev/bus/usb is there (in a container: pass the USB bus through; "
+               "in the Flatpak: --device=all)");
+  }
 
   if (found == 0)
     {

@@ -35,6 +35,7 @@ typedef enum {
   FILL_KEY_TABLE,       /* MP13/MP25: keys.folder/publicKey00.pem… (repeatable option) */
   FILL_PKH,             /* MP15: keys.folder/publicKeyhash.bin */
   FILL_HSM,             /* "provider=key": the key, when hsm.provider is that provider */
+  FILL_HSM_SPEC,        /* the HSM as `provision --hsm` spells it */
 } FillKind;
 
 /* an HSM is chosen by one of these; the project's only when none is given */
@@ -139,6 +140,15 @@ static const struct {
   { "hsm provision", "max", FILL_INT, "hsm.max_licenses" },
   { "hsm provision", "fsbl-min-version", FILL_INT, "payload.fsbl_min_version" },
   { "hsm perso-info", NULL, FILL_PATH, "hsm.perso_file", 1 },
+  { "provision", "port", FILL_STRING, "provision.port", 0, "devices" },
+  { "provision", "ssp", FILL_PATH, "provision.payload|payload.output" },
+  { "provision", "firmware", FILL_PATH, "provision.firmware|image.output" },
+  { "provision", "hsm", FILL_HSM_SPEC, NULL, 0, "hsm,hsm-reader,hsm-slot,hsm-sim,license-command" },
+  { "provision", "audit", FILL_PATH, "provision.audit_log" },
+  { "provision", "key", FILL_PATH, "payload.key" },
+  { "provision", "nonce", FILL_PATH, "payload.nonce" },
+  { "audit verify", NULL, FILL_PATH, "provision.audit_log", 1 },
+  { "audit show", NULL, FILL_PATH, "provision.audit_log", 1 },
   { "doctor", NULL, FILL_PROJECT, NULL, 0 },      /* checks the project itself */
   { "project check", NULL, FILL_PROJECT, NULL, 1 },
   { "project show", NULL, FILL_PROJECT, NULL, 1 },
@@ -281,6 +291,26 @@ project_value (OsspCli     *cli,
         if (ossp_project_key_is_int (key))
           return g_strdup_printf ("%" G_GINT64_FORMAT, ossp_project_get_int (project, key, 0));
         return g_strdup (ossp_project_get_string (project, key));
+      }
+    case FILL_HSM_SPEC:
+      {
+        const char *provider = ossp_project_get_string (project, "hsm.provider");
+        if (g_strcmp0 (provider, "simulated") == 0 && ossp_project_has (project, "hsm.sim_state"))
+          {
+            g_autofree char *state = ossp_project_get_path (project, "hsm.sim_state");
+            return g_strdup_printf ("sim:%s", state);
+          }
+        if (g_strcmp0 (provider, "command") == 0 && ossp_project_has (project, "hsm.command"))
+          return g_strdup_printf ("cmd:%s", ossp_project_get_string (project, "hsm.command"));
+        if (g_strcmp0 (provider, "pcsc") == 0)
+          {
+            if (ossp_project_has (project, "hsm.reader"))
+              return g_strdup_printf ("pcsc:%s", ossp_project_get_string (project, "hsm.reader"));
+            if (ossp_project_has (project, "hsm.slot"))
+              return g_strdup_printf ("pcsc:%" G_GINT64_FORMAT, ossp_project_get_int (project, "hsm.slot", 0));
+            return g_strdup ("pcsc");
+          }
+        return NULL;
       }
     case FILL_PKH:
       {
@@ -430,6 +460,14 @@ fill_from_project (OsspCli       *cli,
         case G_OPTION_ARG_FILENAME:
           g_free (*(char **) entry->arg_data);
           *(char **) entry->arg_data = g_strdup (value);
+          break;
+        case G_OPTION_ARG_STRING_ARRAY:
+        case G_OPTION_ARG_FILENAME_ARRAY:
+          {
+            char *one[] = { value, NULL };
+            g_strfreev (*(char ***) entry->arg_data);
+            *(char ***) entry->arg_data = g_strdupv (one);
+          }
           break;
         default:
           continue;
