@@ -506,6 +506,11 @@ build_container (const GBytes * const *plain, const guint32 *types, guint n,
       e[0] = types[i];
       e[4] = offsets[i]; e[5] = offsets[i] >> 8; e[6] = offsets[i] >> 16; e[7] = offsets[i] >> 24;
       e[8] = lens[i]; e[9] = lens[i] >> 8; e[10] = lens[i] >> 16; e[11] = lens[i] >> 24;
+      if (types[i] == 3)
+        {
+          /* the TAMP base (docs/formats/ssp-container.md §2): 0x46010100 */
+          e[12] = 0x00; e[13] = 0x01; e[14] = 0x01; e[15] = 0x46;
+        }
       memcpy (aad, e, 16);
       memcpy (aad + 16, c->data, 32);
       memcpy (nonce, iv, 8);
