@@ -318,6 +318,89 @@ test_usb_child (void)
   g_assert_cmpstr (json_object_get_string_member (o, "phase"), ==, "010000fe2f00000000");
 }
 
+/* The soft-HSM (another area, written from the same spec) licenses this
+ * simulator's certificate and the simulated ROM accepts the license: the two
+ * meet only through files, exactly as on a production line. */
+static void
+test_soft_hsm_license (void)
+{
+  g_autofree char *dir = ossp_test_make_tmpdir ();
+  g_autofree char *state = g_build_filename (dir, "board.json", NULL);
+  g_autofree char *cert_path = g_build_filename (dir, "cert.bin", NULL);
+  g_autofree char *ospd = g_build_filename (dir, "mp15.ospd", NULL);
+  g_autofree char *hsm = g_build_filename (dir, "hsm.json", NULL);
+  g_autofree char *key_path = g_build_filename (dir, "key.bin", NULL);
+  g_autofree char *nonce_path = g_build_filename (dir, "nonce.bin", NULL);
+  g_autofree char *lic_path = g_build_filename (dir, "license.bin", NULL);
+  g_autoptr(OsspTestRun) created = ossp_test_run_cli (NULL, "sim", "new", "--chip", "stm32mp15", "--state", state, NULL);
+  g_autoptr(OsspTestRun) root = ossp_test_run_cli (NULL, "sim", "root-key", "--key-id", "0x0A", NULL);
+  g_autoptr(OsspTestRun) perso = NULL, prov = NULL, lic = NULL, after = NULL;
+  g_autoptr(GBytes) image = NULL, payload = NULL;
+  g_autoptr(GByteArray) blob = g_byte_array_new ();
+  g_autofree char *license = NULL;
+  static const guint8 nack = 0x1F, ack = 0x79;
+  static const guint8 part[6] = { 0xF3, 0, 0, 0, 0, 0xF3 }, n[2] = { 0x87, 0x78 };
+  guint8 cert[136], key[16], iv[16] = { 0 }, secrets[12] = { 0x11, 0, 0, 0, 0x22, 0, 0, 0, 0x33 };
+  guint8 phase[36];
+  OsspTestKey oem;
+  Served s = { 0 };
+  gsize lic_len = 0;
+
+  g_assert_cmpint (created->exit_status, ==, 0);
+  g_assert_cmpint (root->exit_status, ==, 0);
+  for (guint i = 0; i < 16; i++)
+    {
+      key[i] = (guint8) (0xA0 + i);
+      iv[i] = i < 12 ? (guint8) (0x10 + i) : 0;
+    }
+  g_assert_true (g_file_set_contents (key_path, (const char *) key, 16, NULL));
+  g_assert_true (g_file_set_contents (nonce_path, (const char *) iv, 16, NULL));
+  perso = ossp_test_run_cli (NULL, "hsm", "perso", "--product", "5000200A", "--root-pubkey", g_strstrip (root->out),
+                             "--out", ospd, NULL);
+  g_assert_cmpint (perso->exit_status, ==, 0);
+  prov = ossp_test_run_cli (NULL, "hsm", "provision", "--sim", hsm, "--perso", ospd, "--key", key_path,
+                            "--nonce", nonce_path, "--firmware-id", "SSP_MPU", "--max", "3", "--yes", NULL);
+  if (prov->exit_status != 0)
+    g_error ("hsm provision: %s%s", prov->out, prov->err);
+
+  ossp_test_key_generate (&oem);
+  image = ossp_test_build_fsbl ("stm32mp15", &oem, 0, 512, NULL);
+  serve (&s, state);
+  ossp_test_uart_rom_boot (s.fd, MP15_LOAD, image);
+  ossp_test_uart_expect (s.fd, &nack, 1, 3000);
+  ossp_test_uart_command (s.fd, 0x03);
+  g_assert_cmpuint (ossp_test_uart_read (s.fd, phase, 21, 2000), ==, 21);
+  ossp_test_uart_rom_boot (s.fd, MP15_LOAD, image);
+  ossp_test_uart_expect (s.fd, &nack, 1, 3000);
+  ossp_test_uart_command (s.fd, 0x12);
+  ossp_test_uart_write (s.fd, part, 6);
+  ossp_test_uart_expect (s.fd, &ack, 1, 2000);
+  ossp_test_uart_write (s.fd, n, 2);
+  ossp_test_uart_expect (s.fd, &ack, 1, 2000);
+  g_assert_cmpuint (ossp_test_uart_read (s.fd, cert, 136, 2000), ==, 136);
+  ossp_test_uart_expect (s.fd, &ack, 1, 2000);
+  g_assert_true (g_file_set_contents (cert_path, (const char *) cert, 136, NULL));
+
+  lic = ossp_test_run_cli (NULL, "hsm", "license", "--sim", hsm, "--cert", cert_path, "--out", lic_path, NULL);
+  if (lic->exit_status != 0)
+    g_error ("hsm license: %s%s", lic->out, lic->err);
+  g_assert_true (g_file_get_contents (lic_path, &license, &lic_len, NULL));
+  g_assert_cmpuint (lic_len, ==, 136);
+  payload = ossp_test_build_payload (TRUE, oem.pub, secrets, sizeof secrets, iv, key);
+  g_byte_array_append (blob, (const guint8 *) license, 136);
+  g_byte_array_append (blob, g_bytes_get_data (payload, NULL), 244);
+  ossp_test_uart_download (s.fd, 0xF3, blob->data, blob->len);
+  ossp_test_uart_start (s.fd, MP15_BLOB, ack);
+  ossp_test_uart_command (s.fd, 0x03);
+  g_assert_cmpuint (ossp_test_uart_read (s.fd, phase, 36, 2000), ==, 36);
+  ossp_test_uart_rom_boot (s.fd, MP15_LOAD, image);
+  g_assert_cmpuint (ossp_test_uart_read (s.fd, phase, 1, 1500), ==, 0);   /* boot 3 ran */
+  stop (&s);
+
+  after = ossp_test_run_cli (NULL, "sim", "show", state, "--json", NULL);
+  g_assert_true (json_object_get_boolean_member (run_json_ok (after), "ssp_success"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -328,5 +411,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/sim/power-cycle", test_power_cycle);
   g_test_add_func ("/cli/sim/uart-restart", test_uart_restart);
   g_test_add_func ("/cli/sim/usb-child", test_usb_child);
+  g_test_add_func ("/cli/sim/soft-hsm-license", test_soft_hsm_license);
   return g_test_run ();
 }

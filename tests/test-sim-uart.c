@@ -53,7 +53,8 @@ start_board_full (Fixture    *f,
                   OsspSimFsblVersion version,
                   gboolean    st_board,
                   const char *fault,
-                  guint       byte_timeout_ms)
+                  guint       byte_timeout_ms,
+                  guint       baud)
 {
   g_autoptr(GError) error = NULL;
   OsspSimFactoryOptions opts;
@@ -83,6 +84,7 @@ start_board_full (Fixture    *f,
   /* a loaded CI machine may pause this process for more than the firmware's
    * 20 ms: the timeout itself is tested separately */
   uopts.byte_timeout_ms = byte_timeout_ms;
+  uopts.baud = baud;
   uopts.halt_reset_ms = 300;
   f->uart = ossp_sim_uart_new (f->board, &uopts);
   f->master = ossp_sim_uart_open_pty (&f->slave_path, &f->slave_keep, &error);
@@ -113,7 +115,7 @@ start_board (Fixture    *f,
              gboolean    st_board,
              const char *fault)
 {
-  start_board_full (f, chip, version, st_board, fault, 2000);
+  start_board_full (f, chip, version, st_board, fault, 2000, 0);
 }
 
 static void
@@ -506,6 +508,11 @@ build_container (const GBytes * const *plain, const guint32 *types, guint n,
       e[0] = types[i];
       e[4] = offsets[i]; e[5] = offsets[i] >> 8; e[6] = offsets[i] >> 16; e[7] = offsets[i] >> 24;
       e[8] = lens[i]; e[9] = lens[i] >> 8; e[10] = lens[i] >> 16; e[11] = lens[i] >> 24;
+      if (types[i] == 3)
+        {
+          /* the TAMP base (docs/formats/ssp-container.md §2): 0x46010100 */
+          e[12] = 0x00; e[13] = 0x01; e[14] = 0x01; e[15] = 0x46;
+        }
       memcpy (aad, e, 16);
       memcpy (aad + 16, c->data, 32);
       memcpy (nonce, iv, 8);
@@ -596,7 +603,7 @@ test_byte_timeout (void)
   static const guint8 two_nacks[2] = { 0x1F, 0x1F };
   static const guint8 rom_phase[8] = { 0x05, 0x01, 0x00, 0x24, 0xFC, 0x2F, 0x00, 0x79 };
 
-  start_board_full (&f, "stm32mp15", OSSP_SIM_FSBL_V2_6, FALSE, NULL, 20);
+  start_board_full (&f, "stm32mp15", OSSP_SIM_FSBL_V2_6, FALSE, NULL, 20, 0);
   ossp_test_uart_write (f.fd, &sync, 1);
   ossp_test_uart_expect (f.fd, &ACK, 1, 2000);
   ossp_test_uart_write (f.fd, &get_phase, 1);
@@ -656,6 +663,27 @@ test_hangup (void)
   stop_board (&f);
 }
 
+/* --baud: the line takes its wire time (11 bits per byte), never less. */
+static void
+test_pacing (void)
+{
+  Fixture f = { 0 };
+  static const guint8 sync = 0x7F;
+  static const guint8 reply[10] = { 0x06, 0x40, 0x00, 0x01, 0x02, 0x03, 0x21, 0x31, 0x79 };
+  gint64 t0, elapsed;
+
+  start_board_full (&f, "stm32mp15", OSSP_SIM_FSBL_V2_6, FALSE, NULL, 2000, 9600);
+  ossp_test_uart_write (f.fd, &sync, 1);
+  ossp_test_uart_expect (f.fd, &ACK, 1, 2000);
+  t0 = g_get_monotonic_time ();
+  ossp_test_uart_command (f.fd, 0x00);                 /* 2 bytes in, ACK out */
+  ossp_test_uart_expect (f.fd, reply, 9, 2000);        /* 9 bytes out */
+  elapsed = g_get_monotonic_time () - t0;
+  /* 12 bytes × 11 bits at 9600 baud = 13.75 ms at least */
+  g_assert_cmpint (elapsed, >=, 12 * 11 * 1000000 / 9600);
+  stop_board (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -671,5 +699,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/uart/flush-before-answer", test_flush_before_answer);
   g_test_add_func ("/sim/uart/stall", test_stall);
   g_test_add_func ("/sim/uart/hangup", test_hangup);
+  g_test_add_func ("/sim/uart/pacing", test_pacing);
   return g_test_run ();
 }

@@ -428,6 +428,27 @@ test_rom_refuses_bad_image (void)
   teardown (&f);
 }
 
+/* Faults on USB: a stalled request, then the board unplugged for good. */
+static void
+test_faults (void)
+{
+  Fixture f = { 0 };
+  guint8 buf[16];
+
+  setup (&f, "stm32mp15", OSSP_SIM_FSBL_V2_6, "nack@1");
+  ossp_sim_faults_add (f.faults, "drop-link@3", NULL);
+  open_dfu (&f);
+  g_assert_cmpint (libusb_set_interface_alt_setting (f.h, 0, 1), ==, 0);
+  g_assert_cmpint (ctl_in (&f, UPLOAD, 0, buf, sizeof buf), ==, LIBUSB_ERROR_PIPE);   /* step 1 */
+  g_assert_cmpint (ctl_in (&f, UPLOAD, 0, buf, sizeof buf), ==, 9);                   /* step 2 */
+  g_assert_cmpint (ctl_in (&f, GETSTATUS, 0, buf, 6), <, 0);                          /* step 3: gone */
+  libusb_close (f.h);
+  f.h = NULL;
+  g_usleep (200000);
+  g_assert_false (device_present (&f));
+  teardown (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -442,5 +463,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/usb/full-mp15-v2.6", test_full_mp15_v26);
   g_test_add_func ("/sim/usb/full-mp15-v2.2", test_full_mp15_v22);
   g_test_add_func ("/sim/usb/full-mp13", test_full_mp13);
+  g_test_add_func ("/sim/usb/faults", test_faults);
   return g_test_run ();
 }

@@ -28,10 +28,6 @@
 #include "ossp-sim-umockdev.h"
 #endif
 
-/* The soft-HSM area may provide `openssp sim hsm`; weak so that either
- * area builds alone. */
-int ossp_cli_sim_hsm (OsspCli *cli, int argc, char **argv) __attribute__ ((weak));
-
 /* ---- shared ------------------------------------------------------------- */
 
 /* The state file: --state FILE, or the one positional argument. */
@@ -819,7 +815,7 @@ print_help (void)
            "  usb          run a command with the board plugged in as USB DFU (umockdev): -- COMMAND\n"
            "  power-cycle  switch the board off and on (the boot context is lost)\n"
            "  root-key     print the \"OpenSSP root\" public key of an ST key id\n"
-           "  hsm          the soft-HSM card (when built)\n");
+           "(the soft-HSM card is 'openssp hsm sim-card')\n");
 }
 
 int
@@ -855,8 +851,6 @@ ossp_cli_sim_chip (OsspCli *cli, int argc, char **argv)
     return sim_power_cycle (cli, argc - 1, argv + 1);
   if (g_str_equal (argv[1], "root-key"))
     return sim_root_key (cli, argc - 1, argv + 1);
-  if (g_str_equal (argv[1], "hsm") && ossp_cli_sim_hsm != NULL)
-    return ossp_cli_sim_hsm (cli, argc - 1, argv + 1);
-  return ossp_cli_usage_error (cli, "Unknown 'sim' sub-command \"%s\" (new, show, uart, usb, power-cycle, root-key%s)",
-                               argv[1], ossp_cli_sim_hsm != NULL ? ", hsm" : "");
+  return ossp_cli_usage_error (cli, "Unknown 'sim' sub-command \"%s\" (new, show, uart, usb, power-cycle, "
+                               "root-key; the soft-HSM card is 'openssp hsm sim-card')", argv[1]);
 }

@@ -941,6 +941,18 @@ rom_decrypt_mp2 (OsspSimBoard *self,
                        "payload holds an MP1 section; this chip is %s", ossp_chip_get_name (self->chip));
           return FALSE;
         }
+      if (c.sections[i].type >= OSSP_SIM_SECTION_MP2_TAMP)
+        {
+          const OsspBackupMemoryInfo *m = ossp_chip_lookup_backup_base (self->chip, c.sections[i].base);
+          const char *kind = c.sections[i].type == OSSP_SIM_SECTION_MP2_TAMP ? "tamp" : "bkpsram";
+          if (m == NULL || !g_str_equal (m->kind, kind))
+            {
+              g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_DATA,
+                           "payload section %u: 0x%08X is not a %s base address of this chip",
+                           i, c.sections[i].base, kind);
+              return FALSE;
+            }
+        }
       plain = ossp_sim_container_decrypt (&c, i, iv_key + 16, iv_key, error);
       if (plain == NULL)
         return FALSE;

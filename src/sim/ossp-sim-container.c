@@ -73,11 +73,13 @@ ossp_sim_container_parse (const guint8      *data,
       s->type = ossp_read_le32 (e);
       s->offset = ossp_read_le32 (e + 4);
       s->length = ossp_read_le32 (e + 8);
+      s->base = ossp_read_le32 (e + 12);
       s->entry = e;
       if (s->type < 1 || s->type > 4 || seen[s->type])
         return bad (error, "Payload: section %u has type %u (unknown or repeated)", i, s->type);
       seen[s->type] = TRUE;
-      if (ossp_read_le32 (e + 12) != 0 || (s->offset & 3) != 0 || s->offset < table_end ||
+      /* the fourth word: reserved (0) for types 1 and 2, the base address for 3 and 4 */
+      if ((s->type <= 2 && s->base != 0) || (s->offset & 3) != 0 || s->offset < table_end ||
           s->offset > total || s->length > total - s->offset)
         return bad (error, "Payload: section %u (offset %u, length %u) is outside the container",
                     i, s->offset, s->length);

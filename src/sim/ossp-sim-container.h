@@ -27,6 +27,7 @@ typedef struct {
   guint32       type;
   guint32       offset;
   guint32       length;
+  guint32       base;       /* types 3 and 4: backup memory base (docs/formats/ssp-container.md §2) */
   const guint8 *entry;      /* the 16-byte table entry (part of the AAD) */
 } OsspSimSection;
 

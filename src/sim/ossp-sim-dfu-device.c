@@ -630,6 +630,9 @@ class_request (OsspSimDfuDevice *self,
 
   if ((setup[0] != 0x21 && setup[0] != 0xA1) || setup[4] != 0)
     return OSSP_SIM_DFU_STALL;
+  /* DFU 1.1: UPLOAD, GETSTATUS and GETSTATE are device-to-host, the rest host-to-device */
+  if ((setup[0] == 0xA1) != (request == DFU_UPLOAD || request == DFU_GETSTATUS || request == DFU_GETSTATE))
+    return OSSP_SIM_DFU_STALL;
   switch (request)
     {
     case DFU_DETACH:

@@ -228,9 +228,9 @@ read_byte (OsspSimUart *self,
   self->bytes_in++;
   if (self->opts.baud)
     {
-      /* the byte needed its wire time to arrive */
+      /* the byte needs its wire time to arrive; the clock catches up before
+       * the device answers (write_bytes), so sleeps do not add up per byte */
       self->in_clock = MAX (self->in_clock, g_get_monotonic_time ()) + byte_time_us (self);
-      sleep_until (self->in_clock);
     }
   return b;
 }
@@ -247,6 +247,9 @@ write_bytes (OsspSimUart  *self,
              const guint8 *data,
              gsize         len)
 {
+  g_autofree guint8 *burst = g_malloc (MAX (len, 1));
+  gsize n = 0, done = 0;
+
   for (gsize i = 0; i < len; i++)
     {
       guint8 b = data[i];
@@ -264,28 +267,37 @@ write_bytes (OsspSimUart  *self,
           ossp_sim_board_trace (self->board, "fault: byte %" G_GUINT64_FORMAT " corrupted", self->bytes_out);
           b ^= 0xFF;
         }
-      if (self->link_dead)
-        continue;
-      if (self->fd < 0)
+      burst[n++] = b;
+    }
+  if (self->link_dead || n == 0)
+    return;
+  if (self->fd < 0)
+    {
+      g_byte_array_append (self->mem_out, burst, n);
+      return;
+    }
+  if (self->opts.baud)
+    {
+      /* the answer cannot start before the question arrived, and the burst
+       * is delivered when its last byte would have */
+      sleep_until (self->in_clock);
+      self->out_clock = MAX (self->out_clock, g_get_monotonic_time ()) + (gint64) n * byte_time_us (self);
+      sleep_until (self->out_clock);
+    }
+  while (done < n)
+    {
+      gssize r = write (self->fd, burst + done, n - done);
+      if (r < 0 && (errno == EAGAIN || errno == EINTR))
         {
-          g_byte_array_append (self->mem_out, &b, 1);
+          g_usleep (1000);
           continue;
         }
-      if (self->opts.baud)
+      if (r <= 0)
         {
-          self->out_clock = MAX (self->out_clock, g_get_monotonic_time ()) + byte_time_us (self);
-          sleep_until (self->out_clock);
-        }
-      while (write (self->fd, &b, 1) < 0)
-        {
-          if (errno == EAGAIN || errno == EINTR)
-            {
-              g_usleep (1000);
-              continue;
-            }
           self->stop = TRUE;
           return;
         }
+      done += (gsize) r;
     }
 }
 
