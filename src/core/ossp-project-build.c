@@ -419,8 +419,11 @@ run_payload (OsspProject      *project,
         }
       ossp_payload_set_fsbl_min_version (payload, (guint32) v);
     }
-  if (ossp_payload_build (payload, error) == NULL)
-    return FALSE;
+  {
+    g_autoptr(GBytes) built = ossp_payload_build (payload, error);
+    if (built == NULL)
+      return FALSE;
+  }
   return ossp_payload_save (payload, step->output, OSSP_WRITE_FLAGS_OVERWRITE, error);
 }
 
