@@ -14,6 +14,7 @@
 /* One verb group per line; each group parses its own sub-commands. */
 static const OsspCliVerb verbs[] = {
   { "chip", ossp_cli_chip, "List chip families and show their OTP maps" },
+  { "image", ossp_cli_image, "Sign, verify and inspect STM32 images (SigningTool_CLI equivalent)" },
   { "payload", ossp_cli_payload, "Build, inspect and decrypt-verify the encrypted .ssp payload" },
   { "otp", ossp_cli_otp, "Edit, check and build the OTP secret list (secret files)" },
   { "keys", ossp_cli_keys, "Generate authentication key pairs, PKH and PKHTH (KeyGen_CLI)" },

@@ -11,6 +11,7 @@
 #include "ossp-backup-page.h"
 #include "ossp-otp-page.h"
 #include "ossp-gui-resources.h"
+#include "ossp-image-page.h"
 #include "ossp-keys-page.h"
 
 struct _OsspWindow
@@ -62,6 +63,7 @@ ossp_window_add_pages (OsspWindow *self)
     { ossp_otp_page_get_type, "otp", N_("OTP secrets"), "security-high-symbolic" },
     { ossp_backup_page_get_type, "backup", N_("Backup memory"), "drive-harddisk-symbolic" },
     { ossp_payload_page_get_type, "payload", N_("Payload"), "channel-secure-symbolic" },
+    { ossp_image_page_get_type, "image", N_("Image signing"), "document-edit-symbolic" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
