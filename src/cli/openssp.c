@@ -22,7 +22,6 @@ static const OsspCliVerb verbs[] = {
   { "backup", ossp_cli_backup, "STM32MP2 backup memory: entry lists (JSON) and the backup file" },
   { "project", ossp_cli_project, "Create, check and show project files (*.openssp)" },
   { "explain", ossp_cli_explain, "Explain an error code, exit code, HSM status word or device message" },
-  { "otp", ossp_cli_otp, "Edit, check and build the OTP secret list (secret files)" },
 };
 
 static void

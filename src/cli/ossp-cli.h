@@ -36,7 +36,6 @@ int ossp_cli_keygen_compat (OsspCli *cli, int argc, char **argv);
 int ossp_cli_backup    (OsspCli *cli, int argc, char **argv);
 int ossp_cli_explain   (OsspCli *cli, int argc, char **argv);
 int ossp_cli_project   (OsspCli *cli, int argc, char **argv);
-int ossp_cli_otp       (OsspCli *cli, int argc, char **argv);
 
 /* Exit codes (docs/cli.md): 0 success, 2 usage, otherwise
  * ossp_error_exit_code() of the failure. */
