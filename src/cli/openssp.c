@@ -13,13 +13,18 @@
 
 /* One verb group per line; each group parses its own sub-commands. */
 static const OsspCliVerb verbs[] = {
+  /* in the order of a set-up, then the factory, then the tools */
   { "chip", ossp_cli_chip, "List chip families and show their OTP maps" },
-  { "image", ossp_cli_image, "Sign, verify and inspect STM32 images (SigningTool_CLI equivalent)" },
-  { "payload", ossp_cli_payload, "Build, inspect and decrypt-verify the encrypted .ssp payload" },
-  { "otp", ossp_cli_otp, "Edit, check and build the OTP secret list (secret files)" },
   { "keys", ossp_cli_keys, "Generate authentication key pairs, PKH and PKHTH (KeyGen_CLI)" },
   { "random", ossp_cli_random, "Write random secret bytes (AES key, nonce)" },
+  { "otp", ossp_cli_otp, "Edit, check and build the OTP secret list (secret files)" },
   { "backup", ossp_cli_backup, "STM32MP2 backup memory: entry lists (JSON) and the backup file" },
+  { "payload", ossp_cli_payload, "Build, inspect and decrypt-verify the encrypted .ssp payload" },
+  { "image", ossp_cli_image, "Sign, verify and inspect STM32 images (SigningTool_CLI equivalent)" },
+  { "hsm", ossp_cli_hsm, "HSM: readers, info, personalisation, provisioning, licenses, soft-HSM card" },
+  { "provision", ossp_cli_provision, "Provision chips live over UART or USB DFU (SSP with an HSM license)" },
+  { "audit", ossp_cli_audit, "Verify and show provisioning audit logs (hash-chained JSON lines)" },
+  { "sim", ossp_cli_sim_chip, "Simulated boards: new, show, serve on a pty (UART) or USB (umockdev)" },
   { "project", ossp_cli_project, "Create, check and show project files (*.openssp)" },
   { "explain", ossp_cli_explain, "Explain an error code, exit code, HSM status word or device message" },
 };

@@ -25,6 +25,10 @@ typedef struct {
 
 /* One line per verb group: each lives in its own ossp-cli-<group>.c */
 int ossp_cli_chip      (OsspCli *cli, int argc, char **argv);
+int ossp_cli_audit     (OsspCli *cli, int argc, char **argv);
+int ossp_cli_provision (OsspCli *cli, int argc, char **argv);
+int ossp_cli_sim_chip  (OsspCli *cli, int argc, char **argv);
+int ossp_cli_hsm       (OsspCli *cli, int argc, char **argv);
 int ossp_cli_image     (OsspCli *cli, int argc, char **argv);
 int ossp_cli_payload   (OsspCli *cli, int argc, char **argv);
 int ossp_cli_otp       (OsspCli *cli, int argc, char **argv);

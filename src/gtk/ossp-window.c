@@ -10,6 +10,8 @@
 #include "ossp-payload-page.h"
 #include "ossp-backup-page.h"
 #include "ossp-otp-page.h"
+#include "ossp-hsm-page.h"
+#include "ossp-provision-page.h"
 #include "ossp-gui-resources.h"
 #include "ossp-image-page.h"
 #include "ossp-keys-page.h"
@@ -64,6 +66,8 @@ ossp_window_add_pages (OsspWindow *self)
     { ossp_backup_page_get_type, "backup", N_("Backup memory"), "drive-harddisk-symbolic" },
     { ossp_payload_page_get_type, "payload", N_("Payload"), "channel-secure-symbolic" },
     { ossp_image_page_get_type, "image", N_("Image signing"), "document-edit-symbolic" },
+    { ossp_hsm_page_get_type, "hsm", N_("HSM"), "auth-smartcard-symbolic" },
+    { ossp_provision_page_get_type, "provision", N_("Provision"), "media-flash-symbolic" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
