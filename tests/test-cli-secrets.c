@@ -88,6 +88,8 @@ add_secret (Ctx *ctx, const char *name, const guint8 *data, gsize len, gboolean 
     for (gsize i = 0; i + 4 <= len; i += 4)
       {
         guint8 rev[4] = { data[i + 3], data[i + 2], data[i + 1], data[i] };
+        if (ossp_read_le32 (data + i) == 0)
+          continue;   /* a blank word is no secret (and is everywhere) */
         add_form (s, "raw word", data + i, 4);
         add_form (s, "raw word, swapped", rev, 4);
       }
@@ -586,6 +588,64 @@ test_no_secret_in_output (void)
   run (ctx, 0, 0, NULL, "project", "show", proj, NULL);
   run (ctx, 0, 0, NULL, "project", "check", proj, NULL);
 
+  /* HSM: personalisation (public root key), then the OEM key and nonce go
+   * into the card, whose state file is the only place that holds them */
+  {
+    /* the P-256 base point: a valid public key to stand for a root key */
+    static const char *g_hex = "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"
+                               "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5";
+    g_autofree char *perso = work_file (ctx, "perso.ospd", NULL, 0, 0);
+    g_autofree char *card = work_file (ctx, "card.json", NULL, 0, K | N);
+
+    run (ctx, 0, 0, NULL, "hsm", "perso", "-p", "5000200A", "-k", g_hex, "-o", perso, NULL);
+    run (ctx, 0, 0, NULL, "hsm", "perso-info", perso, NULL);
+    run (ctx, 0, 0, NULL, "--yes", "hsm", "provision", "--sim", card, "--perso", perso, "--key", keyf,
+         "--nonce", noncef, "--firmware-id", "SSP_MPU", "--max", "5", NULL);
+    run (ctx, 0, 0, NULL, "--json", "hsm", "info", "--sim", card, NULL);
+  }
+
+  /* live provisioning of a simulated chip with the example set-up: the
+   * plan is decrypted (--key/--nonce) but masked; the audit log holds no
+   * secret; the demo's own files and the chip (its state file) hold them */
+  {
+    g_autofree char *demo = g_build_filename (ctx->dir, "demo", NULL);
+    g_autofree char *dk = g_build_filename (demo, "stm32mp15", "oem-key.bin", NULL);
+    g_autofree char *dn = g_build_filename (demo, "stm32mp15", "oem-nonce.bin", NULL);
+    g_autofree char *ds = g_build_filename (demo, "stm32mp15", "secrets.bin", NULL);
+    g_autofree char *board = work_file (ctx, "board.json", NULL, 0, 0);
+    g_autofree char *audit = work_file (ctx, "audit.jsonl", NULL, 0, 0);
+    g_autofree guint8 *d1 = NULL, *d2 = NULL, *d3 = NULL;
+    gsize l1, l2, l3;
+    guint DK, DN, DS, DEMO;
+
+    run (ctx, 0, 0, NULL, "--yes", "provision", "--demo", "--demo-dir", demo, "--preflight-only", NULL);
+    d1 = read_file (dk, &l1);
+    d2 = read_file (dn, &l2);
+    d3 = read_file (ds, &l3);
+    g_assert_cmpuint (l1, ==, 16);
+    g_assert_cmpuint (l3, >=, 28);
+    DK = add_secret (ctx, "demo OEM key", d1, 16, FALSE);
+    DN = add_secret (ctx, "demo nonce", d2, 12, FALSE);
+    DS = add_secret (ctx, "demo secret words", d3 + 4, 24, TRUE);
+    DEMO = DK | DN | DS;
+    /* the set-up's own files hold them (key, nonce, secret file and list,
+     * the soft-HSM card); the encrypted payload and the firmware do not */
+    {
+      const char *holders[] = { "stm32mp15/oem-key.bin", "stm32mp15/oem-nonce.bin", "stm32mp15/secrets.bin",
+                                "stm32mp15/secrets.otp.json", "hsm.json", NULL };
+      for (guint i = 0; holders[i]; i++)
+        {
+          g_autofree char *h = g_build_filename (demo, holders[i], NULL);
+          holds (ctx, h, DEMO);
+        }
+    }
+    holds (ctx, board, DS);   /* the simulated chip burnt them */
+    run (ctx, 0, 0, NULL, "--yes", "provision", "--demo", "--demo-dir", demo, "--port", "sim", "--sim-state",
+         board, "--sim-baud", "0", "--audit", audit, NULL);
+    run (ctx, 0, 0, NULL, "--json", "audit", "verify", audit, NULL);
+    run (ctx, 0, 0, NULL, "audit", "show", audit, NULL);
+  }
+
   /* a failure path: a wrong password says so without echoing it */
   {
     g_autofree char *bad = work_file (ctx, "bad-pw.txt", (const guint8 *) "wrong\n", 6, 0);
@@ -838,10 +898,12 @@ test_not_dumpable (void)
 static const char *secret_free_commands[] = {
   "chip",      /* public OTP maps */
   "explain",   /* error catalogue */
+  "sim",       /* the simulated chip: showing its fuses is what it is for (a test
+                * bench, never given production secrets) */
   NULL
 };
 static const char *secret_commands[] = {
-  "keys", "random", "otp", "payload", "backup", "image", "project", NULL
+  "keys", "random", "otp", "payload", "backup", "image", "project", "hsm", "provision", "audit", NULL
 };
 
 static void

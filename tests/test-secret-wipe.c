@@ -206,6 +206,7 @@ test_payload_inspect (void)
     g_autoptr(GBytes) built = ossp_payload_build (payload, &error);
 
     g_assert_no_error (error);
+    g_assert_nonnull (built);
     g_assert_true (ossp_payload_save (payload, fx->out, OSSP_WRITE_FLAGS_NONE, &error));
     g_assert_no_error (error);
   }

@@ -784,6 +784,26 @@ preflight_hsm (Run     *r,
   return TRUE;
 }
 
+/* The record is the factory's proof: make sure it can be written before a
+ * license is spent (a full disk afterwards still has the room set aside). */
+static gboolean
+preflight_audit (Run     *r,
+                 GError **error)
+{
+  OsspProvisioner *self = r->self;
+
+  if (self->audit == NULL)
+    return TRUE;
+  if (!ossp_audit_log_reserve (self->audit, OSSP_AUDIT_LOG_RESERVE, error))
+    {
+      add_check (self, "audit-log", OSSP_CHECK_FAIL, "%s", (*error)->message);
+      return FALSE;
+    }
+  add_check (self, "audit-log", OSSP_CHECK_PASS, "the audit log %s is whole and has room for "
+             "the record", ossp_audit_log_get_path (self->audit));
+  return TRUE;
+}
+
 /* ---- the record ---- */
 
 static char *
@@ -1194,7 +1214,7 @@ run (Run     *r,
     }
   add_check (self, "chip-family", OSSP_CHECK_PASS, "the chip is a %s (DEV_ID 0x%03X)",
              ossp_chip_get_name (r->chip), r->dev_id);
-  if (!preflight_firmware (r, error) || !preflight_hsm (r, error))
+  if (!preflight_firmware (r, error) || !preflight_hsm (r, error) || !preflight_audit (r, error))
     return finish (r, cancelled (r, NULL) ? OSSP_PROVISION_RESULT_CANCELLED
                                           : OSSP_PROVISION_RESULT_REFUSED, error);
   if (self->preflight_only)
