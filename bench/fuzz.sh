@@ -6,6 +6,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${FUZZ_SECONDS:-600}
+# a GLib critical reached from an input is a bug as well: make it a crash
+export G_DEBUG=fatal-criticals
 B=build-fuzz
 if [ ! -f "$B/build.ninja" ]; then
   CC=clang meson setup "$B" -Dfuzzing=true -Dgui=false -Db_sanitize=address,undefined -Db_lundef=false

@@ -493,6 +493,17 @@ get_bool (JsonObject *obj,
   return n != NULL && json_node_get_value_type (n) == G_TYPE_BOOLEAN && json_node_get_boolean (n);
 }
 
+/* A string member, "" when it has another type (a log may be tampered with:
+ * json-glib's own getter gives NULL, or a critical, for those) */
+static const char *
+get_str (JsonObject *obj,
+         const char *name)
+{
+  JsonNode *n = obj ? json_object_get_member (obj, name) : NULL;
+
+  return n != NULL && json_node_get_value_type (n) == G_TYPE_STRING ? json_node_get_string (n) : "";
+}
+
 static JsonObject *
 get_object (JsonObject *obj,
             const char *name)
@@ -526,7 +537,7 @@ verify_line (const char *line,
                    vs->path, lineno, lineno);
       return FALSE;
     }
-  prev = json_object_get_string_member_with_default (obj, "prev_sha256", "");
+  prev = get_str (obj, "prev_sha256");
   if (!g_str_equal (prev, vs->prev_hash))
     {
       g_set_error (error, OSSP_ERROR, OSSP_ERROR_VERIFY_FAILED,
@@ -538,7 +549,7 @@ verify_line (const char *line,
   vs->prev_hash = line_hash (line, len);
 
   vs->report->records++;
-  result = json_object_get_string_member_with_default (obj, "result", "");
+  result = get_str (obj, "result");
   if (g_str_equal (result, "provisioned"))
     vs->report->provisioned++;
   else
@@ -558,7 +569,7 @@ verify_line (const char *line,
   hsm = get_object (obj, "hsm");
   if (hsm != NULL && get_int (hsm, "counter_before", &before) && get_int (hsm, "counter_after", &after))
     {
-      const char *serial = json_object_get_string_member_with_default (hsm, "serial", "");
+      const char *serial = get_str (hsm, "serial");
       HsmTally *t = g_hash_table_lookup (vs->tallies, serial);
 
       if (before - after != (consumed ? 1 : 0))

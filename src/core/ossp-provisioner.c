@@ -1193,7 +1193,7 @@ run (Run     *r,
   ossp_progress_begin_step (self->progress, "connect");
   if (!ossp_transport_open (t, r->cancel, error) ||
       !wait_rom (r, self->connect_ms, "at the start", error))
-    return finish (r, OSSP_PROVISION_RESULT_FAILED, error);
+    return fail (r, error);   /* a cancel here is "cancelled", like everywhere */
   if (!ossp_transport_get_device_id (t, &r->dev_id, r->cancel, error))
     return fail (r, error);
   log_msg (self, "Connected to the boot ROM on %s, DEV_ID 0x%03X", ossp_transport_get_name (t),
@@ -1403,11 +1403,23 @@ run (Run     *r,
         log_msg (self, "Cancel requested: skipping the check boot");
       else
         {
-          if (!send_firmware (r, "verify", 4, error))
-            return fail (r, error);
+          gboolean sent = send_firmware (r, "verify", 4, error);
           /* an FSBL that offers provisioning says so at once (§4.4 rule 4):
            * the announce window is all it takes */
-          stage = wait_after_start (r, 0, error);
+          stage = sent ? wait_after_start (r, 0, error) : OSSP_TRANSPORT_STAGE_NONE;
+          if (stage == OSSP_TRANSPORT_STAGE_NONE && g_cancellable_is_cancelled (r->user_cancel))
+            {
+              /* boot 3 completed (rule 5): a cancel now only stops the extra
+               * check, it does not undo the chip — record it as --no-verify */
+              g_clear_error (error);
+              r->cancel_deferred = TRUE;
+              log_msg (self, "Cancel requested: check boot stopped (boot 3 had completed; not verified)");
+              r->stage = "done";
+              log_msg (self, "Chip %s provisioned and closed", self->product_id);
+              return finish (r, OSSP_PROVISION_RESULT_PROVISIONED, error);
+            }
+          if (!sent)
+            return fail (r, error);
           if (stage == OSSP_TRANSPORT_STAGE_FSBL)
             {
               g_autoptr(OsspPhaseInfo) p4 = ossp_transport_get_phase (t, NULL, NULL);
@@ -1423,7 +1435,10 @@ run (Run     *r,
             return fail (r, error);
           g_clear_error (error);
           r->verified = TRUE;
-          log_msg (self, "Check boot: no programmer link, SSP_SUCCESS is set");
+          /* a chip the firmware closed also opens no link (rule 4): a power
+           * loss after CFG0 was burnt looks the same (docs/reliability.md) */
+          log_msg (self, "Check boot: no programmer link: SSP_SUCCESS is set, or power was lost "
+                   "after the firmware closed the chip (the link cannot tell these apart)");
         }
     }
   r->stage = "done";

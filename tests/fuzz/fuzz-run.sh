@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # One bounded libFuzzer run (meson suite "fuzz-run", fuzz builds only; .ci/run):
 #   fuzz-run.sh FUZZER SEED_DIR WORK_DIR
-# Runs for $OSSP_FUZZ_SECONDS (default 25). New inputs go to WORK_DIR/corpus, never
+# Runs for $OSSP_FUZZ_SECONDS (default 20). New inputs go to WORK_DIR/corpus, never
 # into the checked-in seeds; a crash, leak, OOM or slow input (> 10 s) fails, and
 # its reproducer is kept in WORK_DIR/artifacts/ (copy it into the seed corpus as a
 # regression once fixed).
 set -u
 fuzzer=$1 seeds=$2 work=$3
-secs=${OSSP_FUZZ_SECONDS:-25}
+secs=${OSSP_FUZZ_SECONDS:-20}
+# a GLib critical reached from an input is a bug as well: make it a crash
+export G_DEBUG=fatal-criticals
 rm -rf "$work"
 mkdir -p "$work/corpus" "$work/artifacts"
 "$fuzzer" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1536 -print_final_stats=1 \
