@@ -178,6 +178,7 @@ test_audit_tamper (void)
     g_autoptr(GError) error = NULL;
     g_autoptr(OsspAuditReport) report = ossp_audit_log_verify (path, NULL, 0, &error);
     g_assert_no_error (error);
+    g_assert_nonnull (report);
   }
 }
 

@@ -239,7 +239,7 @@ test_cli_bad_binaries (void)
                                           0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8,
                                           4, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 9, 9, 9 };
   struct { const char *path; const guint8 *data; gsize len; int exit_status; const char *needle; } cases[] = {
-    { magic, (const guint8 *) "PK\x03\x04 not a backup file", 24, 3, "not 4F 53 42 4B" },
+    { magic, (const guint8 *) "PK\x03\x04 not a backup file", sizeof "PK\x03\x04 not a backup file" - 1, 3, "not 4F 53 42 4B" },
     { v2, v2_bytes, sizeof v2_bytes, 19, "version 2" },
     { cut, cut_bytes, sizeof cut_bytes, 3, "truncated" },
     { overlap, overlap_bytes, sizeof overlap_bytes, 11, "overlaps" },

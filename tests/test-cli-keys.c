@@ -239,7 +239,6 @@ test_unwritable_folder (void)
   g_autofree char *dir = ossp_test_make_tmpdir ();
   g_autofree char *ro = g_build_filename (dir, "ro", NULL);
   g_autofree char *out = g_build_filename (ro, "keys", NULL);
-  g_autofree char *pwfile = NULL;
   g_autofree char *err = NULL;
   const char *cli = g_getenv ("OPENSSP_CLI");
   gboolean root = getuid () == 0;

@@ -77,6 +77,15 @@ screenshot (GtkWidget *window, const char *name)
   spin (300);
   gdk_paintable_snapshot (paintable, snapshot, w, h);
   node = gtk_snapshot_free_to_node (snapshot);
+  /* a slow (sanitizer, loaded) machine may not have drawn the first frame yet */
+  for (int tries = 0; node == NULL && tries < 500; tries++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10000);
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, snapshot, w, h);
+      node = gtk_snapshot_free_to_node (snapshot);
+    }
   g_assert_nonnull (node);
   texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
                                          &GRAPHENE_RECT_INIT (0, 0, w, h));

@@ -85,6 +85,15 @@ save_screenshot (GtkWidget  *widget,
 
   gdk_paintable_snapshot (paintable, snapshot, w, h);
   node = gtk_snapshot_free_to_node (snapshot);
+  /* a slow (sanitizer, loaded) machine may not have drawn the first frame yet */
+  for (int tries = 0; node == NULL && tries < 500; tries++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10000);
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, snapshot, w, h);
+      node = gtk_snapshot_free_to_node (snapshot);
+    }
   g_assert_nonnull (node);
   texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
   g_assert_true (gdk_texture_save_to_png (texture, path));

@@ -287,6 +287,7 @@ test_card_counter_persists (Fixture *f, gconstpointer data)
   {
     g_autoptr(GBytes) lic = ossp_hsm_get_license (hsm, cert, NULL, &error);
     g_assert_no_error (error);
+    g_assert_nonnull (lic);
   }
   /* exhausted: 5501 → a clear error, and the counter stays */
   {
@@ -448,7 +449,6 @@ test_card_damaged_state (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(OsspSimHsmCard) card = NULL;
   g_autofree char *text = NULL;
-  g_autofree char *newer = NULL;
 
   g_assert_true (g_file_set_contents (f->state, "{ \"format\": \"openssp-soft-hsm-card\", \"version\": 1, "
                                       "\"serial\": \"0011\" }", -1, NULL));
@@ -468,6 +468,7 @@ test_card_damaged_state (Fixture *f, gconstpointer data)
   g_clear_object (&card);
   {
     g_autoptr(OsspHsm) hsm = provisioned_hsm (f, 2);
+    g_assert_nonnull (hsm);
   }
   g_assert_true (g_file_get_contents (f->state, &text, NULL, NULL));
   {

@@ -25,6 +25,7 @@ test_project_round_trip (void)
   g_autofree char *file = g_build_filename (dir, "product.openssp", NULL);
   g_autofree char *key = g_build_filename (dir, "secrets", "enc_key.bin", NULL);
   g_autofree char *outside = g_strdup ("/etc/openssp-nonexistent/nonce.bin");
+  g_autofree char *bkp_list = g_build_filename (dir, "bkpsram.json", NULL);
   g_autoptr(OsspProject) project = ossp_project_new ("stm32mp25");
   g_autoptr(OsspProject) back = NULL;
   g_autoptr(GPtrArray) problems = NULL;
@@ -39,7 +40,7 @@ test_project_round_trip (void)
   ossp_project_set_path (project, "payload.nonce", outside);
   ossp_project_set_int (project, "payload.fsbl_min_version", 3);
   ossp_project_set_string (project, "hsm.provider", "simulated");
-  ossp_project_add_backup (project, g_build_filename (dir, "bkpsram.json", NULL), NULL, 0x42000000);
+  ossp_project_add_backup (project, bkp_list, NULL, 0x42000000);
   g_assert_true (ossp_project_get_modified (project));
   g_assert_true (ossp_project_save (project, file, &error));
   g_assert_false (ossp_project_get_modified (project));

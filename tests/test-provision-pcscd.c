@@ -74,6 +74,7 @@ test_cubeprogrammer_hsm_slot (void)
   {
     g_autoptr(OsspSimHsm) made = ossp_sim_demo_hsm_ensure (state, demo, 5, &error);
     g_assert_no_error (error);
+    g_assert_nonnull (made);
   }
   ossp_test_pcscd_start_card (pcscd, state, NULL);
   g_assert_true (ossp_test_pcscd_wait_card (pcscd, TRUE, 10000));

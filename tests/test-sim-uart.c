@@ -530,7 +530,7 @@ test_full_mp25 (void)
 {
   Fixture f = { 0 };
   g_autoptr(GBytes) image = NULL, license = NULL, container = NULL, osot = NULL, tamp = NULL;
-  g_autoptr(GByteArray) a = g_byte_array_new (), t = g_byte_array_new (), blob = g_byte_array_new ();
+  g_autoptr(GByteArray) a = g_byte_array_new (), t = g_byte_array_new ();
   g_autoptr(OsspSimBoard) b = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   const GBytes *plain[2];

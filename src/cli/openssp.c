@@ -58,10 +58,17 @@ main (int    argc,
   /* secrets are held in memory: keep them out of core dumps */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
 
-  /* Global flags may appear anywhere, so scripts can append --json. */
+  /* Global flags may appear anywhere, so scripts can append --json; but
+   * not after "--", which hands the rest to another command (sim usb -- …) */
   g_ptr_array_add (args, argv[0]);
   for (int i = 1; i < argc; i++)
     {
+      if (g_str_equal (argv[i], "--"))
+        {
+          for (; i < argc; i++)
+            g_ptr_array_add (args, argv[i]);
+          break;
+        }
       if (g_str_equal (argv[i], "--json"))
         cli.json = TRUE;
       else if (g_str_equal (argv[i], "--yes") || g_str_equal (argv[i], "-y"))

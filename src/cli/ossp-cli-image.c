@@ -229,7 +229,6 @@ load_input (ImageOptions  *o,
             gboolean       allow_raw,
             GError       **error)
 {
-  g_autoptr(OsspImage) image = NULL;
   guint32 chip_version = 0, asked_version = 0;
 
   if (o->in == NULL)

@@ -381,7 +381,6 @@ keys_show (OsspCli *cli, int argc, char **argv)
   };
   g_autoptr(GError) error = NULL;
   g_autoptr(OsspChip) chip = NULL;
-  g_autoptr(OsspKeys) probe = NULL;
   g_autoptr(OsspKeys) keys = NULL;
   g_autoptr(GPtrArray) pairs = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(JsonBuilder) problems = json_builder_new ();

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib-unix.h>
+
 #include "ossp-cli.h"
 #include "ossp-link.h"
 #include "ossp-uart-transport.h"
@@ -44,6 +46,8 @@ struct _Batch {
   gboolean      bar;             /* draw a progress bar on stderr */
   guint         n_done;
   GMainLoop    *loop;
+  GCancellable *cancel;          /* SIGINT/SIGTERM/SIGHUP */
+  guint         n_signals;
 };
 
 static void
@@ -252,7 +256,16 @@ confirm_cb (OsspProvisioner *prov,
       show_plan (batch, job, plan);
       question = g_strdup_printf ("Burn and close %u chip%s as planned above (irreversible)",
                                   batch->jobs->len, batch->jobs->len == 1 ? "" : "s");
-      if (ossp_cli_confirm (batch->cli, question, ossp_burn_plan_get_confirm_word (plan), &error))
+      struct sigaction dfl = { .sa_handler = SIG_DFL }, old_int;
+      gboolean yes;
+
+      /* nothing is spent before the answer: Ctrl-C at the prompt just ends
+       * the program (the cancel handler could not interrupt the read) */
+      sigemptyset (&dfl.sa_mask);
+      sigaction (SIGINT, &dfl, &old_int);
+      yes = ossp_cli_confirm (batch->cli, question, ossp_burn_plan_get_confirm_word (plan), &error);
+      sigaction (SIGINT, &old_int, NULL);
+      if (yes)
         {
           batch->answer = 1;
           batch->how = g_strdup (batch->cli->yes ? "yes-flag" : "typed");
@@ -313,6 +326,24 @@ done_cb (GObject      *source,
                ossp_provisioner_get_product_id (job->prov) ? ossp_provisioner_get_product_id (job->prov) : "");
   if (++batch->n_done == batch->jobs->len)
     g_main_loop_quit (batch->loop);
+}
+
+/* Ctrl-C (or a kill) cancels every run the way the page's Cancel does:
+ * nothing is cut off mid-step, a chip that already has its license finishes
+ * boot 3, and every device still gets its audit record (docs/provision.md). */
+static gboolean
+signal_cb (gpointer data)
+{
+  Batch *batch = data;
+
+  if (batch->n_signals++ == 0)
+    g_printerr ("\nopenssp: cancelling; a chip that already has its license finishes boot 3 "
+                "first, then each device's audit record is written\n");
+  else
+    g_printerr ("\nopenssp: still cancelling (waits are bounded); the audit record comes "
+                "before the exit\n");
+  g_cancellable_cancel (batch->cancel);
+  return G_SOURCE_CONTINUE;
 }
 
 /* ---- inputs ---- */
@@ -820,12 +851,23 @@ ossp_cli_provision (OsspCli *cli, int argc, char **argv)
       g_signal_connect (job->prov, "log", G_CALLBACK (log_cb), job);
       g_signal_connect (job->prov, "check", G_CALLBACK (check_cb), job);
     }
-  for (guint i = 0; i < batch.jobs->len; i++)
-    {
-      Job *job = g_ptr_array_index (batch.jobs, i);
-      ossp_provisioner_run_async (job->prov, NULL, done_cb, job);
-    }
-  g_main_loop_run (batch.loop);
+  batch.cancel = g_cancellable_new ();
+  {
+    guint sources[3] = {
+      g_unix_signal_add (SIGINT, signal_cb, &batch),
+      g_unix_signal_add (SIGTERM, signal_cb, &batch),
+      g_unix_signal_add (SIGHUP, signal_cb, &batch),
+    };
+    for (guint i = 0; i < batch.jobs->len; i++)
+      {
+        Job *job = g_ptr_array_index (batch.jobs, i);
+        ossp_provisioner_run_async (job->prov, batch.cancel, done_cb, job);
+      }
+    g_main_loop_run (batch.loop);
+    for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
+      g_source_remove (sources[i]);
+  }
+  g_clear_object (&batch.cancel);
   exit_code = summary (&batch);
   g_main_loop_unref (batch.loop);
   g_ptr_array_unref (batch.jobs);

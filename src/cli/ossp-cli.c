@@ -693,6 +693,9 @@ prompt_no_echo (const char  *prompt,
                    "use --password-file FILE or --password-env VARIABLE");
       return NULL;
     }
+  /* unbuffered: stdio's own read buffer would keep the typed password and be
+   * freed by fclose() without a wipe */
+  setvbuf (tty, NULL, _IONBF, 0);
   fprintf (tty, "%s", prompt);
   fflush (tty);
   tcgetattr (fileno (tty), &old_tio);

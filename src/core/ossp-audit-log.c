@@ -2,6 +2,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#define _GNU_SOURCE   /* fallocate */
 #include "config.h"
 
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "ossp-error.h"
@@ -316,6 +318,75 @@ out:
   return result;
 }
 
+gboolean
+ossp_audit_log_reserve (OsspAuditLog *self,
+                        gsize         bytes,
+                        GError      **error)
+{
+  g_autofree char *prev = NULL;
+  struct stat st;
+  guint seq = 0;
+  gboolean ok = FALSE;
+  int fd, rc;
+
+  g_return_val_if_fail (OSSP_IS_AUDIT_LOG (self), FALSE);
+
+  g_mutex_lock (&self->lock);
+  fd = open (self->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, OSSP_ERROR,
+                   saved == EACCES || saved == EPERM ? OSSP_ERROR_PERMISSION
+                   : saved == ENOENT ? OSSP_ERROR_NOT_FOUND : OSSP_ERROR_IO,
+                   "Cannot open the audit log %s: %s", self->path, g_strerror (saved));
+      g_mutex_unlock (&self->lock);
+      return FALSE;
+    }
+  while (flock (fd, LOCK_EX) != 0)
+    if (errno != EINTR)
+      {
+        g_set_error (error, OSSP_ERROR, OSSP_ERROR_IO, "Cannot lock the audit log %s: %s",
+                     self->path, g_strerror (errno));
+        goto out;
+      }
+  if (!read_tail (fd, self->path, &seq, &prev, error))
+    goto out;
+  if (fstat (fd, &st) != 0)
+    {
+      g_set_error (error, OSSP_ERROR, OSSP_ERROR_IO, "Cannot read the audit log %s: %s",
+                   self->path, g_strerror (errno));
+      goto out;
+    }
+  /* blocks behind the end, the size unchanged: appends land in them */
+  do
+    rc = fallocate (fd, FALLOC_FL_KEEP_SIZE, st.st_size, (off_t) bytes);
+  while (rc != 0 && errno == EINTR);
+  if (rc != 0 && (errno == EOPNOTSUPP || errno == ENOSYS))
+    {
+      /* a file system without fallocate: at least there is room now */
+      struct statvfs vfs;
+      if (fstatvfs (fd, &vfs) == 0 && (guint64) vfs.f_bavail * vfs.f_frsize < bytes)
+        errno = ENOSPC;
+      else
+        rc = 0;
+    }
+  if (rc != 0)
+    {
+      g_set_error (error, OSSP_ERROR, OSSP_ERROR_IO,
+                   "No room for the audit record in %s: %s; free some space (or choose another "
+                   "log with --audit) before provisioning: nothing was spent", self->path,
+                   g_strerror (errno));
+      goto out;
+    }
+  ok = TRUE;
+
+out:
+  close (fd);
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
 /* Calls @func for each line (without its newline); FALSE stops with the
  * error it set. */
 typedef gboolean (*LineFunc) (const char *line, gsize len, guint lineno, gpointer data,
@@ -422,6 +493,17 @@ get_bool (JsonObject *obj,
   return n != NULL && json_node_get_value_type (n) == G_TYPE_BOOLEAN && json_node_get_boolean (n);
 }
 
+/* A string member, "" when it has another type (a log may be tampered with:
+ * json-glib's own getter gives NULL, or a critical, for those) */
+static const char *
+get_str (JsonObject *obj,
+         const char *name)
+{
+  JsonNode *n = obj ? json_object_get_member (obj, name) : NULL;
+
+  return n != NULL && json_node_get_value_type (n) == G_TYPE_STRING ? json_node_get_string (n) : "";
+}
+
 static JsonObject *
 get_object (JsonObject *obj,
             const char *name)
@@ -455,7 +537,7 @@ verify_line (const char *line,
                    vs->path, lineno, lineno);
       return FALSE;
     }
-  prev = json_object_get_string_member_with_default (obj, "prev_sha256", "");
+  prev = get_str (obj, "prev_sha256");
   if (!g_str_equal (prev, vs->prev_hash))
     {
       g_set_error (error, OSSP_ERROR, OSSP_ERROR_VERIFY_FAILED,
@@ -467,7 +549,7 @@ verify_line (const char *line,
   vs->prev_hash = line_hash (line, len);
 
   vs->report->records++;
-  result = json_object_get_string_member_with_default (obj, "result", "");
+  result = get_str (obj, "result");
   if (g_str_equal (result, "provisioned"))
     vs->report->provisioned++;
   else
@@ -487,7 +569,7 @@ verify_line (const char *line,
   hsm = get_object (obj, "hsm");
   if (hsm != NULL && get_int (hsm, "counter_before", &before) && get_int (hsm, "counter_after", &after))
     {
-      const char *serial = json_object_get_string_member_with_default (hsm, "serial", "");
+      const char *serial = get_str (hsm, "serial");
       HsmTally *t = g_hash_table_lookup (vs->tallies, serial);
 
       if (before - after != (consumed ? 1 : 0))

@@ -45,6 +45,16 @@ guint            ossp_audit_log_append   (OsspAuditLog    *self,
                                           JsonObject      *record,
                                           GError         **error);
 
+/* Before a license is spent: checks that the log can be appended to (it
+ * opens, its last line is whole and ours) and sets @bytes of disk aside
+ * behind its end (fallocate, size unchanged), so that the record still fits
+ * when the disk fills up during the run. Fails with OSSP_ERROR_IO when the
+ * disk has no room left. */
+#define OSSP_AUDIT_LOG_RESERVE (64 * 1024)
+gboolean         ossp_audit_log_reserve  (OsspAuditLog    *self,
+                                          gsize            bytes,
+                                          GError         **error);
+
 /* Checks the chain and the per-record license arithmetic; fails with
  * OSSP_ERROR_VERIFY_FAILED naming the first bad line.  If @hsm_serial is
  * given, @hsm_counter_now (licenses left on that HSM now) must equal the

@@ -301,6 +301,7 @@ bytes_to_key (const char   *password,
               gsize         key_len,
               GError      **error)
 {
+  static const guint8 zero_block[63];
   guint8 d[16];
   gsize done = 0;
   gboolean first = TRUE;
@@ -319,7 +320,11 @@ bytes_to_key (const char   *password,
         gnutls_hash (h, d, sizeof d);
       gnutls_hash (h, password, strlen (password));
       gnutls_hash (h, salt, 8);
-      gnutls_hash_deinit (h, d);
+      gnutls_hash_output (h, d);
+      /* GnuTLS frees the context without a wipe, and its last partial block
+       * still holds the password: overwrite that buffer before it goes */
+      gnutls_hash (h, zero_block, sizeof zero_block);
+      gnutls_hash_deinit (h, NULL);
       memcpy (key + done, d, MIN (sizeof d, key_len - done));
       done += MIN (sizeof d, key_len - done);
       first = FALSE;

@@ -66,6 +66,7 @@ pkcs11_setup (const char  *module_path,
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&init_lock);
   int ret;
 
+  (void) locker;   /* held until the end of the scope */
   if (!init_done)
     {
       ret = gnutls_pkcs11_init (module_path ? GNUTLS_PKCS11_FLAG_MANUAL : GNUTLS_PKCS11_FLAG_AUTO, NULL);

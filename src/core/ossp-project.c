@@ -391,10 +391,24 @@ ossp_project_get_modified (OsspProject *self)
   return self->modified;
 }
 
+/* A string member; @dflt when missing or null, "" when of another type
+ * (json-glib's getter gives NULL or a critical there; a file is user input) */
+static const char *
+string_member (JsonObject *obj,
+               const char *name,
+               const char *dflt)
+{
+  JsonNode *n = json_object_get_member (obj, name);
+
+  if (n == NULL || JSON_NODE_HOLDS_NULL (n))
+    return dflt;
+  return json_node_get_value_type (n) == G_TYPE_STRING ? json_node_get_string (n) : "";
+}
+
 const char *
 ossp_project_get_chip_id (OsspProject *self)
 {
-  return json_object_get_string_member_with_default (self->root, "chip", "stm32mp15");
+  return string_member (self->root, "chip", "stm32mp15");
 }
 
 void
@@ -448,7 +462,7 @@ ossp_project_get_backup_path (OsspProject *self,
                               const char  *member)
 {
   JsonObject *b = backup_at (self, index);
-  return b ? resolve (self, json_object_get_string_member_with_default (b, member, NULL)) : NULL;
+  return b ? resolve (self, string_member (b, member, NULL)) : NULL;
 }
 
 guint32
@@ -457,7 +471,7 @@ ossp_project_get_backup_base (OsspProject *self,
 {
   JsonObject *b = backup_at (self, index);
   guint32 base = 0;
-  const char *text = b ? json_object_get_string_member_with_default (b, "base", NULL) : NULL;
+  const char *text = b ? string_member (b, "base", NULL) : NULL;
 
   if (text && ossp_parse_u32 (text, &base, NULL))
     return base;
@@ -756,7 +770,7 @@ ossp_project_new_from_data (const char  *data,
       return NULL;
     }
   obj = json_node_get_object (root);
-  if (g_strcmp0 (json_object_get_string_member_with_default (obj, "format", NULL), "openssp-project") != 0)
+  if (g_strcmp0 (string_member (obj, "format", NULL), "openssp-project") != 0)
     {
       g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_DATA,
                    "Not an OpenSSP project ($.format must be \"openssp-project\")");

@@ -784,6 +784,26 @@ preflight_hsm (Run     *r,
   return TRUE;
 }
 
+/* The record is the factory's proof: make sure it can be written before a
+ * license is spent (a full disk afterwards still has the room set aside). */
+static gboolean
+preflight_audit (Run     *r,
+                 GError **error)
+{
+  OsspProvisioner *self = r->self;
+
+  if (self->audit == NULL)
+    return TRUE;
+  if (!ossp_audit_log_reserve (self->audit, OSSP_AUDIT_LOG_RESERVE, error))
+    {
+      add_check (self, "audit-log", OSSP_CHECK_FAIL, "%s", (*error)->message);
+      return FALSE;
+    }
+  add_check (self, "audit-log", OSSP_CHECK_PASS, "the audit log %s is whole and has room for "
+             "the record", ossp_audit_log_get_path (self->audit));
+  return TRUE;
+}
+
 /* ---- the record ---- */
 
 static char *
@@ -1173,7 +1193,7 @@ run (Run     *r,
   ossp_progress_begin_step (self->progress, "connect");
   if (!ossp_transport_open (t, r->cancel, error) ||
       !wait_rom (r, self->connect_ms, "at the start", error))
-    return finish (r, OSSP_PROVISION_RESULT_FAILED, error);
+    return fail (r, error);   /* a cancel here is "cancelled", like everywhere */
   if (!ossp_transport_get_device_id (t, &r->dev_id, r->cancel, error))
     return fail (r, error);
   log_msg (self, "Connected to the boot ROM on %s, DEV_ID 0x%03X", ossp_transport_get_name (t),
@@ -1194,7 +1214,7 @@ run (Run     *r,
     }
   add_check (self, "chip-family", OSSP_CHECK_PASS, "the chip is a %s (DEV_ID 0x%03X)",
              ossp_chip_get_name (r->chip), r->dev_id);
-  if (!preflight_firmware (r, error) || !preflight_hsm (r, error))
+  if (!preflight_firmware (r, error) || !preflight_hsm (r, error) || !preflight_audit (r, error))
     return finish (r, cancelled (r, NULL) ? OSSP_PROVISION_RESULT_CANCELLED
                                           : OSSP_PROVISION_RESULT_REFUSED, error);
   if (self->preflight_only)
@@ -1383,11 +1403,23 @@ run (Run     *r,
         log_msg (self, "Cancel requested: skipping the check boot");
       else
         {
-          if (!send_firmware (r, "verify", 4, error))
-            return fail (r, error);
+          gboolean sent = send_firmware (r, "verify", 4, error);
           /* an FSBL that offers provisioning says so at once (§4.4 rule 4):
            * the announce window is all it takes */
-          stage = wait_after_start (r, 0, error);
+          stage = sent ? wait_after_start (r, 0, error) : OSSP_TRANSPORT_STAGE_NONE;
+          if (stage == OSSP_TRANSPORT_STAGE_NONE && g_cancellable_is_cancelled (r->user_cancel))
+            {
+              /* boot 3 completed (rule 5): a cancel now only stops the extra
+               * check, it does not undo the chip — record it as --no-verify */
+              g_clear_error (error);
+              r->cancel_deferred = TRUE;
+              log_msg (self, "Cancel requested: check boot stopped (boot 3 had completed; not verified)");
+              r->stage = "done";
+              log_msg (self, "Chip %s provisioned and closed", self->product_id);
+              return finish (r, OSSP_PROVISION_RESULT_PROVISIONED, error);
+            }
+          if (!sent)
+            return fail (r, error);
           if (stage == OSSP_TRANSPORT_STAGE_FSBL)
             {
               g_autoptr(OsspPhaseInfo) p4 = ossp_transport_get_phase (t, NULL, NULL);
@@ -1403,7 +1435,10 @@ run (Run     *r,
             return fail (r, error);
           g_clear_error (error);
           r->verified = TRUE;
-          log_msg (self, "Check boot: no programmer link, SSP_SUCCESS is set");
+          /* a chip the firmware closed also opens no link (rule 4): a power
+           * loss after CFG0 was burnt looks the same (docs/reliability.md) */
+          log_msg (self, "Check boot: no programmer link: SSP_SUCCESS is set, or power was lost "
+                   "after the firmware closed the chip (the link cannot tell these apart)");
         }
     }
   r->stage = "done";

@@ -343,6 +343,16 @@ ossp_words_to_bytes (const guint32  *words,
 
 static OsspWipeHook wipe_hook;
 static gpointer wipe_hook_data;
+static OsspWipeHook prewipe_hook;
+static gpointer prewipe_hook_data;
+
+void
+ossp_secure_set_prewipe_hook (OsspWipeHook hook,
+                              gpointer     user_data)
+{
+  prewipe_hook = hook;
+  prewipe_hook_data = user_data;
+}
 
 void
 ossp_secure_set_wipe_hook (OsspWipeHook hook,
@@ -358,6 +368,8 @@ ossp_secure_wipe (gpointer data,
 {
   if (data == NULL || len == 0)
     return;
+  if (prewipe_hook)
+    prewipe_hook (data, len, prewipe_hook_data);
   gnutls_memset (data, 0, len);
   if (wipe_hook)
     wipe_hook (data, len, wipe_hook_data);

@@ -100,6 +100,11 @@ void      ossp_secure_strfree     (char           *str);
 typedef void (*OsspWipeHook) (gconstpointer data, gsize len, gpointer user_data);
 void      ossp_secure_set_wipe_hook (OsspWipeHook  hook,
                                    gpointer        user_data);
+/* Tests only: sees each buffer just before it is zeroed, so that a test can
+ * tell which wiped buffers held a known secret (the hook above, called after
+ * the zeroing, proves it was cleared). */
+void      ossp_secure_set_prewipe_hook (OsspWipeHook hook,
+                                   gpointer        user_data);
 
 /* A password or key held in wiped memory; autoptr-friendly. */
 typedef struct {

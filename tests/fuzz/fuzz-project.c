@@ -17,6 +17,8 @@ LLVMFuzzerTestOneInput (const guint8 *data, gsize size)
   if (project != NULL)
     {
       g_autofree char *text = ossp_project_to_data (project);
+      /* what loads must serialise again */
+      g_assert (text != NULL);
       for (guint i = 0; i < ossp_project_get_n_backups (project); i++)
         g_free (ossp_project_get_backup_path (project, i, "list"));
     }
