@@ -23,5 +23,19 @@ reasons = m.get("x-finish-args-reasons", {})
 missing = [a for a in m["finish-args"] if a not in reasons]
 if missing:
     sys.exit("finish-args without a reason: %s" % ", ".join(missing))
+# every module says why it is there, and the ones the app needs are
+mreasons = m.get("x-modules-reasons", {})
+names = [mod["name"] for mod in m["modules"]]
+for needed in ("libusb", "pcsc-lite", "openssp"):
+    if needed not in names:
+        sys.exit("module %s is missing" % needed)
+unexplained = [n for n in names if n not in mreasons]
+if unexplained:
+    sys.exit("modules without a reason: %s" % ", ".join(unexplained))
+if names[-1] != "openssp":
+    sys.exit("openssp must be built last, after the libraries it links")
+openssp = m["modules"][-1]
+if "-Dtests=false" not in openssp.get("config-opts", []):
+    sys.exit("the openssp module must build with -Dtests=false (the SDK lacks the test tools)")
 PY
 echo "manifest OK"

@@ -900,6 +900,7 @@ static const char *secret_free_commands[] = {
   "explain",   /* error catalogue */
   "sim",       /* the simulated chip: showing its fuses is what it is for (a test
                 * bench, never given production secrets) */
+  "doctor",    /* looks at the machine (readers, devices, permissions), reads no secret */
   NULL
 };
 static const char *secret_commands[] = {

@@ -156,16 +156,18 @@ screenshot (GtkWidget *widget, const char *name)
   GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
 
   g_assert_cmpint (w, >, 0);
-  gdk_paintable_snapshot (paintable, snapshot, w, h);
-  node = gtk_snapshot_free_to_node (snapshot);
-  /* a slow (sanitizer, loaded) machine may not have drawn the first frame yet */
-  for (int tries = 0; node == NULL && tries < 500; tries++)
+  /* a dialog just mapped may not have drawn yet: its snapshot is empty
+   * until the first frame, so give the frame clock a moment */
+  for (guint tries = 0; tries < 200; tries++)
     {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (10000);
-      snapshot = gtk_snapshot_new ();
       gdk_paintable_snapshot (paintable, snapshot, w, h);
       node = gtk_snapshot_free_to_node (snapshot);
+      if (node != NULL)
+        break;
+      snapshot = gtk_snapshot_new ();
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (10000);
     }
   g_assert_nonnull (node);
   texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));

@@ -25,7 +25,8 @@ static const OsspCliVerb verbs[] = {
   { "provision", ossp_cli_provision, "Provision chips live over UART or USB DFU (SSP with an HSM license)" },
   { "audit", ossp_cli_audit, "Verify and show provisioning audit logs (hash-chained JSON lines)" },
   { "sim", ossp_cli_sim_chip, "Simulated boards: new, show, serve on a pty (UART) or USB (umockdev)" },
-  { "project", ossp_cli_project, "Create, check and show project files (*.openssp)" },
+  { "project", ossp_cli_project, "Create, check, show and build project files (*.openssp)" },
+  { "doctor", ossp_cli_doctor, "Check what a station needs (pcscd, USB, serial ports, project files)" },
   { "explain", ossp_cli_explain, "Explain an error code, exit code, HSM status word or device message" },
 };
 
@@ -103,7 +104,11 @@ main (int    argc,
     if (g_str_equal (argv[1], verbs[i].name))
       {
         cli.prog = verbs[i].name;
-        return verbs[i].run (&cli, argc - 1, argv + 1);
+        {
+          int rc = verbs[i].run (&cli, argc - 1, argv + 1);
+          g_clear_object (&cli.project);  /* --project FILE */
+          return rc;
+        }
       }
 
   return ossp_cli_usage_error (&cli, "Unknown command \"%s\"; run 'openssp --help' for the list",

@@ -12,6 +12,480 @@
 
 #include "ossp-cli.h"
 
+/* --project FILE: where each command finds its inputs in a project.
+ * @option is a long option name, or NULL for the first positional
+ * argument; @n_positional is how many positional arguments the command
+ * takes when all are given: the project value is added when fewer are
+ * there and the first one (if any) is a number (a word, an index), so
+ * `otp set --project p.openssp 60 0x1` means `otp set LIST 60 0x1`.
+ * @keys: "a|b" takes b when a is not set. @unless: options (comma-separated)
+ * that, when given, mean the command line has chosen already. */
+typedef enum {
+  FILL_PATH,            /* a path key, made absolute */
+  FILL_STRING,
+  FILL_INT,
+  FILL_CHIP,
+  FILL_RMA,             /* ossp_project_get_rma (), as text */
+  FILL_BACKUP_LIST,     /* backup[].list of the project's only backup list */
+  FILL_BACKUP_FILE,     /* backup[].file of the same */
+  FILL_BACKUP_BASE,     /* backup[].base of the same */
+  FILL_BACKUP_FILES,    /* every backup[].file (repeatable option) */
+  FILL_BACKUP_BASES,    /* every matching backup[].base */
+  FILL_PROJECT,         /* the --project file itself */
+  FILL_KEY_TABLE,       /* MP13/MP25: keys.folder/publicKey00.pem… (repeatable option) */
+  FILL_PKH,             /* MP15: keys.folder/publicKeyhash.bin */
+  FILL_HSM,             /* "provider=key": the key, when hsm.provider is that provider */
+  FILL_HSM_SPEC,        /* the HSM as `provision --hsm` spells it */
+} FillKind;
+
+/* an HSM is chosen by one of these; the project's only when none is given */
+#define HSM_BACKEND "reader,slot,sim,command"
+
+static const struct {
+  const char *command;
+  const char *option;
+  FillKind    kind;
+  const char *keys;
+  guint       n_positional;
+  const char *unless;       /* not when one of these options was given */
+} project_inputs[] = {
+  { "keys generate", "chip", FILL_CHIP },
+  { "keys generate", "count", FILL_INT, "keys.count" },
+  { "keys generate", "curve", FILL_STRING, "keys.curve" },
+  { "keys generate", "out", FILL_PATH, "keys.folder" },
+  { "keys generate", "password-file", FILL_PATH, "keys.password_file", 0, "password-env" },
+  { "keys hash", "chip", FILL_CHIP },
+  { "keys hash", NULL, FILL_PATH, "keys.public_key", 1 },
+  { "keys hash", "password-file", FILL_PATH, "keys.password_file", 0, "password-env" },
+  { "keys show", "chip", FILL_CHIP },
+  { "keys show", NULL, FILL_PATH, "keys.folder", 1 },
+  { "chip show", NULL, FILL_CHIP, NULL, 1 },
+  { "otp new", "chip", FILL_CHIP },
+  { "otp new", "out", FILL_PATH, "otp.list" },
+  { "otp set", "file", FILL_PATH, "otp.list", 3 },
+  { "otp unset", NULL, FILL_PATH, "otp.list", 2 },
+  { "otp set-rma", NULL, FILL_PATH, "otp.list", 1 },
+  { "otp set-pkhth", NULL, FILL_PATH, "otp.list", 1 },
+  { "otp set-pkhth", "hash", FILL_PATH, "keys.pkh_table_hash" },
+  { "otp set-key", NULL, FILL_PATH, "otp.list", 1 },
+  { "otp list", "chip", FILL_CHIP },
+  { "otp list", NULL, FILL_PATH, "otp.list", 1 },
+  { "otp show", "chip", FILL_CHIP },
+  { "otp show", NULL, FILL_PATH, "otp.secret_file", 1 },
+  { "otp check", "chip", FILL_CHIP },
+  { "otp check", NULL, FILL_PATH, "otp.list", 1 },
+  { "otp build", "chip", FILL_CHIP },
+  { "otp build", NULL, FILL_PATH, "otp.list", 1 },
+  { "otp build", "out", FILL_PATH, "otp.secret_file" },
+  { "otp export", "chip", FILL_CHIP },
+  { "otp export", NULL, FILL_PATH, "otp.list", 1 },
+  { "otp import", "chip", FILL_CHIP },
+  { "otp import", NULL, FILL_PATH, "otp.secret_file", 1 },
+  { "otp plan", "chip", FILL_CHIP },
+  { "otp plan", NULL, FILL_PATH, "otp.list", 1 },
+  { "backup new", "chip", FILL_CHIP },
+  { "backup new", "out", FILL_BACKUP_LIST },
+  { "backup new", "base", FILL_BACKUP_BASE },
+  { "backup add", NULL, FILL_BACKUP_LIST, NULL, 1 },
+  { "backup remove", NULL, FILL_BACKUP_LIST, NULL, 2 },
+  { "backup list", NULL, FILL_BACKUP_LIST, NULL, 1 },
+  { "backup check", NULL, FILL_BACKUP_LIST, NULL, 1 },
+  { "backup build", NULL, FILL_BACKUP_LIST, NULL, 1 },
+  { "backup build", "out", FILL_BACKUP_FILE },
+  { "backup export", NULL, FILL_BACKUP_LIST, NULL, 1 },
+  { "backup show", NULL, FILL_BACKUP_FILE, NULL, 1 },
+  { "backup import", NULL, FILL_BACKUP_FILE, NULL, 1 },
+  { "payload build", "chip", FILL_CHIP },
+  { "payload build", "key", FILL_PATH, "payload.key" },
+  { "payload build", "nonce", FILL_PATH, "payload.nonce" },
+  { "payload build", "oem-pubkey", FILL_PATH, "payload.oem_public_key", 0, "pkhth" },
+  { "payload build", "pkhth", FILL_PATH, "payload.pkh_table_hash", 0, "oem-pubkey" },
+  { "payload build", "secret", FILL_PATH, "payload.secret_file|otp.secret_file" },
+  { "payload build", "rma", FILL_RMA },
+  { "payload build", "backup", FILL_BACKUP_FILES, NULL, 0, "base" },
+  { "payload build", "base", FILL_BACKUP_BASES, NULL, 0, "backup" },
+  { "payload build", "fsbl-min-version", FILL_INT, "payload.fsbl_min_version" },
+  { "payload build", "out", FILL_PATH, "payload.output" },
+  { "payload inspect", NULL, FILL_PATH, "payload.output", 1 },
+  { "payload inspect", "key", FILL_PATH, "payload.key" },
+  { "payload inspect", "nonce", FILL_PATH, "payload.nonce" },
+  { "image sign", "chip", FILL_CHIP },
+  { "image sign", "in", FILL_PATH, "image.input" },
+  { "image sign", "out", FILL_PATH, "image.output" },
+  { "image sign", "key", FILL_PATH, "image.private_key", 0, "pkcs11" },
+  { "image sign", "pkcs11", FILL_STRING, "image.pkcs11_url", 0, "key" },
+  { "image sign", "password-file", FILL_PATH, "image.password_file|keys.password_file", 0, "password-env" },
+  { "image sign", "key-index", FILL_INT, "image.key_index" },
+  { "image sign", "pubkey", FILL_KEY_TABLE },
+  { "image build", "chip", FILL_CHIP },
+  { "image inspect", NULL, FILL_PATH, "image.output", 1, "in" },
+  { "image verify", "chip", FILL_CHIP },
+  { "image verify", NULL, FILL_PATH, "image.output", 1, "in" },
+  { "image verify", "pkh", FILL_PKH, NULL, 0, "otp-words" },
+  { "image verify", "pkhth", FILL_PATH, "keys.pkh_table_hash", 0, "otp-words" },
+  { "hsm info", "sim", FILL_HSM, "simulated=hsm.sim_state", 0, HSM_BACKEND },
+  { "hsm info", "reader", FILL_HSM, "pcsc=hsm.reader", 0, HSM_BACKEND },
+  { "hsm info", "slot", FILL_HSM, "pcsc=hsm.slot", 0, HSM_BACKEND },
+  { "hsm provision", "sim", FILL_HSM, "simulated=hsm.sim_state", 0, HSM_BACKEND },
+  { "hsm provision", "reader", FILL_HSM, "pcsc=hsm.reader", 0, HSM_BACKEND },
+  { "hsm provision", "slot", FILL_HSM, "pcsc=hsm.slot", 0, HSM_BACKEND },
+  { "hsm license", "sim", FILL_HSM, "simulated=hsm.sim_state", 0, HSM_BACKEND },
+  { "hsm license", "reader", FILL_HSM, "pcsc=hsm.reader", 0, HSM_BACKEND },
+  { "hsm license", "slot", FILL_HSM, "pcsc=hsm.slot", 0, HSM_BACKEND },
+  { "hsm license", "command", FILL_HSM, "command=hsm.command", 0, HSM_BACKEND },
+  { "hsm provision", "perso", FILL_PATH, "hsm.perso_file" },
+  { "hsm provision", "key", FILL_PATH, "payload.key" },
+  { "hsm provision", "nonce", FILL_PATH, "payload.nonce" },
+  { "hsm provision", "firmware-id", FILL_STRING, "hsm.firmware_id" },
+  { "hsm provision", "max", FILL_INT, "hsm.max_licenses" },
+  { "hsm provision", "fsbl-min-version", FILL_INT, "payload.fsbl_min_version" },
+  { "hsm perso-info", NULL, FILL_PATH, "hsm.perso_file", 1 },
+  { "provision", "port", FILL_STRING, "provision.port", 0, "devices" },
+  { "provision", "ssp", FILL_PATH, "provision.payload|payload.output" },
+  { "provision", "firmware", FILL_PATH, "provision.firmware|image.output" },
+  { "provision", "hsm", FILL_HSM_SPEC, NULL, 0, "hsm,hsm-reader,hsm-slot,hsm-sim,license-command" },
+  { "provision", "audit", FILL_PATH, "provision.audit_log" },
+  { "provision", "key", FILL_PATH, "payload.key" },
+  { "provision", "nonce", FILL_PATH, "payload.nonce" },
+  { "audit verify", NULL, FILL_PATH, "provision.audit_log", 1 },
+  { "audit show", NULL, FILL_PATH, "provision.audit_log", 1 },
+  { "doctor", NULL, FILL_PROJECT, NULL, 0 },      /* checks the project itself */
+  { "project check", NULL, FILL_PROJECT, NULL, 1 },
+  { "project show", NULL, FILL_PROJECT, NULL, 1 },
+  { "project build", NULL, FILL_PROJECT, NULL, 1 },
+  { "project set", NULL, FILL_PROJECT, NULL, 3 },
+};
+
+/* strings handed to a command's argv live until the process ends */
+static GPtrArray *cli_keep_alive;
+
+static const char *
+keep (char *str)
+{
+  if (cli_keep_alive == NULL)
+    cli_keep_alive = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (cli_keep_alive, str);
+  return str;
+}
+
+/* Which options the user gave, read before GOption consumes them. */
+static GHashTable *
+given_options (GOptionEntry *entries,
+               int           argc,
+               char        **argv)
+{
+  GHashTable *given = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (int i = 1; i < argc; i++)
+    {
+      const char *arg = argv[i];
+      if (g_str_equal (arg, "--"))
+        break;
+      if (g_str_has_prefix (arg, "--"))
+        g_hash_table_add (given, g_strndup (arg + 2, strcspn (arg + 2, "=")));
+      else if (arg[0] == '-' && arg[1] != 0)
+        for (const char *c = arg + 1; *c; c++)
+          for (GOptionEntry *e = entries; e->long_name; e++)
+            if (e->short_name == *c)
+              g_hash_table_add (given, g_strdup (e->long_name));
+    }
+  return given;
+}
+
+static GOptionEntry *
+find_entry (GOptionEntry *entries,
+            const char   *name)
+{
+  for (GOptionEntry *e = entries; e->long_name; e++)
+    if (g_str_equal (e->long_name, name))
+      return e;
+  return NULL;
+}
+
+static gboolean
+first_positional_is_number (int argc, char **argv)
+{
+  return argc < 2 || g_ascii_isdigit (argv[1][0]);
+}
+
+/* the project's one backup list, or an error naming the choice to make */
+static gboolean
+single_backup (OsspProject  *project,
+               guint        *index,
+               GError      **error)
+{
+  guint n = ossp_project_get_n_backups (project);
+
+  if (n == 1)
+    {
+      *index = 0;
+      return TRUE;
+    }
+  if (n == 0)
+    g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_ARGUMENT,
+                 "The project has no backup list ($.backup is empty); name the file on the command line");
+  else
+    g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_ARGUMENT,
+                 "The project has %u backup lists ($.backup[0..%u]); name the one to use on the "
+                 "command line", n, n - 1);
+  return FALSE;
+}
+
+/* The text for one table row, or NULL when the project has nothing. */
+static char *
+project_value (OsspCli     *cli,
+               FillKind     kind,
+               const char  *keys,
+               GError     **error)
+{
+  OsspProject *project = cli->project;
+  guint index;
+
+  switch (kind)
+    {
+    case FILL_CHIP:
+      return g_strdup (ossp_project_get_chip_id (project));
+    case FILL_PROJECT:
+      return g_strdup (ossp_project_get_file (project));
+    case FILL_PATH:
+    case FILL_STRING:
+    case FILL_INT:
+      {
+        g_auto(GStrv) alternatives = g_strsplit (keys, "|", -1);
+        for (guint i = 0; alternatives[i]; i++)
+          if (ossp_project_has (project, alternatives[i]))
+            {
+              if (kind == FILL_PATH)
+                return ossp_project_get_path (project, alternatives[i]);
+              if (kind == FILL_STRING)
+                return g_strdup (ossp_project_get_string (project, alternatives[i]));
+              return g_strdup_printf ("%" G_GINT64_FORMAT, ossp_project_get_int (project, alternatives[i], 0));
+            }
+        return NULL;
+      }
+    case FILL_RMA:
+      {
+        guint32 rma = 0;
+        gboolean found = FALSE;
+        if (!ossp_project_get_rma (project, &rma, &found, error) || !found)
+          return NULL;
+        return g_strdup_printf ("0x%08X", rma);
+      }
+    case FILL_BACKUP_LIST:
+    case FILL_BACKUP_FILE:
+      if (ossp_project_get_n_backups (project) == 0)
+        return NULL;
+      if (!single_backup (project, &index, error))
+        return NULL;
+      return ossp_project_get_backup_path (project, index, kind == FILL_BACKUP_LIST ? "list" : "file");
+    case FILL_HSM:
+      {
+        const char *eq = strchr (keys, '=');
+        g_autofree char *provider = g_strndup (keys, (gsize) (eq - keys));
+        const char *key = eq + 1;
+        if (g_strcmp0 (ossp_project_get_string (project, "hsm.provider"), provider) != 0 ||
+            !ossp_project_has (project, key))
+          return NULL;
+        if (ossp_project_key_is_path (key))
+          return ossp_project_get_path (project, key);
+        if (ossp_project_key_is_int (key))
+          return g_strdup_printf ("%" G_GINT64_FORMAT, ossp_project_get_int (project, key, 0));
+        return g_strdup (ossp_project_get_string (project, key));
+      }
+    case FILL_HSM_SPEC:
+      {
+        const char *provider = ossp_project_get_string (project, "hsm.provider");
+        if (g_strcmp0 (provider, "simulated") == 0 && ossp_project_has (project, "hsm.sim_state"))
+          {
+            g_autofree char *state = ossp_project_get_path (project, "hsm.sim_state");
+            return g_strdup_printf ("sim:%s", state);
+          }
+        if (g_strcmp0 (provider, "command") == 0 && ossp_project_has (project, "hsm.command"))
+          return g_strdup_printf ("cmd:%s", ossp_project_get_string (project, "hsm.command"));
+        if (g_strcmp0 (provider, "pcsc") == 0)
+          {
+            if (ossp_project_has (project, "hsm.reader"))
+              return g_strdup_printf ("pcsc:%s", ossp_project_get_string (project, "hsm.reader"));
+            if (ossp_project_has (project, "hsm.slot"))
+              return g_strdup_printf ("pcsc:%" G_GINT64_FORMAT, ossp_project_get_int (project, "hsm.slot", 0));
+            return g_strdup ("pcsc");
+          }
+        return NULL;
+      }
+    case FILL_PKH:
+      {
+        g_autoptr(OsspChip) chip = ossp_chip_new (ossp_project_get_chip_id (project), NULL);
+        g_autofree char *folder = ossp_project_get_path (project, "keys.folder");
+        g_autofree char *pkh = folder ? g_build_filename (folder, "publicKeyhash.bin", NULL) : NULL;
+        if (chip == NULL || ossp_chip_uses_pkh_table (chip) || pkh == NULL ||
+            !g_file_test (pkh, G_FILE_TEST_EXISTS))
+          return NULL;
+        return g_steal_pointer (&pkh);
+      }
+    case FILL_BACKUP_BASE:
+      if (ossp_project_get_n_backups (project) == 0)
+        return NULL;
+      if (!single_backup (project, &index, error))
+        return NULL;
+      return g_strdup_printf ("0x%08X", ossp_project_get_backup_base (project, index));
+    default:
+      return NULL;
+    }
+}
+
+static gboolean
+fill_array (OsspCli       *cli,
+                    GOptionEntry  *entry,
+                    FillKind       kind,
+                    GString       *note)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  char ***target = entry->arg_data;
+  guint n = 0;
+
+  if (kind == FILL_KEY_TABLE)
+    {
+      g_auto(GStrv) table = ossp_project_get_public_key_table (cli->project);
+      if (table != NULL)
+        g_strv_builder_addv (builder, (const char **) table);
+      n = table ? g_strv_length (table) : 0;
+    }
+  for (guint i = 0; kind != FILL_KEY_TABLE && i < ossp_project_get_n_backups (cli->project); i++)
+    {
+      g_autofree char *file = ossp_project_get_backup_path (cli->project, i, "file");
+      if (file == NULL)
+        continue;
+      if (kind == FILL_BACKUP_FILES)
+        g_strv_builder_add (builder, file);
+      else
+        {
+          g_autofree char *base = g_strdup_printf ("0x%08X", ossp_project_get_backup_base (cli->project, i));
+          g_strv_builder_add (builder, base);
+        }
+      n++;
+    }
+  if (n == 0)
+    return FALSE;
+  g_strfreev (*target);
+  *target = g_strv_builder_end (builder);
+  for (guint i = 0; (*target)[i]; i++)
+    g_string_append_printf (note, " --%s %s", entry->long_name, (*target)[i]);
+  return TRUE;
+}
+
+static gboolean
+fill_from_project (OsspCli       *cli,
+                   const char    *command,
+                   GOptionEntry  *entries,
+                   GHashTable    *given,
+                   int           *argc,
+                   char        ***argv,
+                   GError       **error)
+{
+  g_autoptr(GString) note = g_string_new (NULL);
+  gboolean applies = FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (project_inputs); i++)
+    {
+      GOptionEntry *entry;
+      g_autofree char *value = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      if (!g_str_equal (project_inputs[i].command, command))
+        continue;
+      applies = TRUE;
+      if (project_inputs[i].unless)
+        {
+          g_auto(GStrv) others = g_strsplit (project_inputs[i].unless, ",", -1);
+          gboolean chosen = FALSE;
+          for (guint o = 0; others[o]; o++)
+            chosen |= g_hash_table_contains (given, others[o]);
+          if (chosen)
+            continue;
+        }
+
+      if (project_inputs[i].option == NULL)
+        {
+          /* a positional argument: add it in front when it is the one missing */
+          guint have = (guint) *argc - 1;
+          char **args;
+          if (have >= project_inputs[i].n_positional)
+            continue;
+          if (project_inputs[i].kind != FILL_PROJECT && !first_positional_is_number (*argc, *argv))
+            continue;
+          value = project_value (cli, project_inputs[i].kind, project_inputs[i].keys, &local_error);
+          if (local_error)
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          if (value == NULL)
+            continue;
+          args = (char **) keep ((char *) g_new0 (char *, (gsize) *argc + 2));
+          args[0] = (*argv)[0];
+          args[1] = (char *) keep (g_strdup (value));
+          for (int a = 1; a < *argc; a++)
+            args[a + 1] = (*argv)[a];
+          *argv = args;
+          (*argc)++;
+          g_string_append_printf (note, " %s", value);
+          continue;
+        }
+
+      entry = find_entry (entries, project_inputs[i].option);
+      if (entry == NULL || g_hash_table_contains (given, entry->long_name))
+        continue;
+      if (project_inputs[i].kind == FILL_BACKUP_FILES || project_inputs[i].kind == FILL_BACKUP_BASES ||
+          project_inputs[i].kind == FILL_KEY_TABLE)
+        {
+          fill_array (cli, entry, project_inputs[i].kind, note);
+          continue;
+        }
+      if (g_str_equal (entry->long_name, "file") && !first_positional_is_number (*argc, *argv))
+        continue;   /* `otp set LIST WORD VALUE` named its list */
+      value = project_value (cli, project_inputs[i].kind, project_inputs[i].keys, &local_error);
+      if (local_error)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      if (value == NULL)
+        continue;
+      switch (entry->arg)
+        {
+        case G_OPTION_ARG_INT:
+          *(gint *) entry->arg_data = (gint) g_ascii_strtoll (value, NULL, 10);
+          break;
+        case G_OPTION_ARG_STRING:
+        case G_OPTION_ARG_FILENAME:
+          g_free (*(char **) entry->arg_data);
+          *(char **) entry->arg_data = g_strdup (value);
+          break;
+        case G_OPTION_ARG_STRING_ARRAY:
+        case G_OPTION_ARG_FILENAME_ARRAY:
+          {
+            char *one[] = { value, NULL };
+            g_strfreev (*(char ***) entry->arg_data);
+            *(char ***) entry->arg_data = g_strdupv (one);
+          }
+          break;
+        default:
+          continue;
+        }
+      /* the RMA password is a secret: say where it came from, not what it is */
+      if (project_inputs[i].kind == FILL_RMA)
+        g_string_append_printf (note, " --%s (from the project)", entry->long_name);
+      else
+        g_string_append_printf (note, " --%s %s", entry->long_name, value);
+    }
+
+  if (!applies)
+    ossp_cli_warn (cli, "'openssp %s' takes nothing from a project; --project is ignored", command);
+  else if (note->len > 0 && !cli->quiet)
+    g_printerr ("openssp: from %s:%s\n", ossp_project_get_file (cli->project), note->str);
+  return TRUE;
+}
+
 gboolean
 ossp_cli_parse_options (OsspCli        *cli,
                         const char     *command,
@@ -25,10 +499,19 @@ ossp_cli_parse_options (OsspCli        *cli,
   g_autoptr(GOptionContext) context = g_option_context_new (parameter_string);
   g_autoptr(GError) error = NULL;
   g_autofree char *prgname = g_strdup_printf ("openssp %s", command);
+  g_autofree char *project_file = NULL;
+  g_autoptr(GHashTable) given = given_options (entries, *argc, *argv);
+  GOptionEntry project_entries[] = {
+    { "project", 0, 0, G_OPTION_ARG_FILENAME, &project_file,
+      "Take the inputs not given here from this project file", "FILE.openssp" },
+    { NULL }
+  };
 
   g_set_prgname (prgname);
   g_option_context_set_summary (context, summary);
   g_option_context_add_main_entries (context, entries, NULL);
+  if (find_entry (entries, "project") == NULL)
+    g_option_context_add_main_entries (context, project_entries, NULL);
   if (!g_option_context_parse (context, argc, argv, &error))
     {
       g_autoptr(GError) usage = g_error_new (OSSP_ERROR, OSSP_ERROR_INVALID_ARGUMENT,
@@ -36,6 +519,17 @@ ossp_cli_parse_options (OsspCli        *cli,
       ossp_cli_fail (cli, usage);
       *exit_code = OSSP_EXIT_USAGE;
       return FALSE;
+    }
+  if (project_file != NULL)
+    {
+      g_clear_object (&cli->project);
+      cli->project = ossp_project_load (project_file, NULL, &error);
+      if (cli->project == NULL ||
+          !fill_from_project (cli, command, entries, given, argc, argv, &error))
+        {
+          *exit_code = ossp_cli_fail (cli, error);
+          return FALSE;
+        }
     }
   return TRUE;
 }

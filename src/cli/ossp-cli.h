@@ -13,6 +13,7 @@ typedef struct {
   gboolean    yes;       /* --yes: confirm irreversible steps without asking */
   gboolean    quiet;
   const char *prog;      /* "openssp keys generate", for messages */
+  OsspProject *project;  /* --project FILE, loaded by ossp_cli_parse_options */
 } OsspCli;
 
 typedef int (*OsspCliVerbFunc) (OsspCli *cli, int argc, char **argv);
@@ -40,13 +41,18 @@ int ossp_cli_keygen_compat (OsspCli *cli, int argc, char **argv);
 int ossp_cli_backup    (OsspCli *cli, int argc, char **argv);
 int ossp_cli_explain   (OsspCli *cli, int argc, char **argv);
 int ossp_cli_project   (OsspCli *cli, int argc, char **argv);
+int ossp_cli_doctor    (OsspCli *cli, int argc, char **argv);
 
 /* Exit codes (docs/cli.md): 0 success, 2 usage, otherwise
  * ossp_error_exit_code() of the failure. */
 #define OSSP_EXIT_OK 0
 #define OSSP_EXIT_USAGE 2
 
-/* Parse options of one sub-command; prints usage errors itself. */
+/* Parse options of one sub-command; prints usage errors itself.
+ * Every command also takes --project FILE: the project is loaded into
+ * cli->project and the options and positional arguments the command line
+ * left out are filled from it (the table in ossp-cli.c, docs/project.md);
+ * what the command line gives always wins. */
 gboolean   ossp_cli_parse_options   (OsspCli        *cli,
                                      const char     *command,
                                      const char     *parameter_string,

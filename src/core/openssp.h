@@ -32,3 +32,4 @@
 #include "ossp-burn-plan.h"
 #include "ossp-provisioner.h"
 #include "ossp-demo.h"
+#include "ossp-project-build.h"

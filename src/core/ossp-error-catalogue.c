@@ -89,6 +89,53 @@ static const OsspErrorEntry catalogue[] = {
   { "sw-6f00", "HSM: internal error (6F00)",
     "The HSM failed internally (for the soft-HSM: its state file could not be written).",
     "Retry; for the soft-HSM check disk space and the state file's folder; replace a card that keeps failing." },
+  /* device phases and the SSP firmware's reset-phase messages (ssp-flow.md §3, §4) */
+  { "phase-01", "Device: boot ROM waiting for the FSBL (phase 0x01)",
+    "The chip is in serial boot (UART or USB DFU) and its ROM waits for a first-stage boot loader. Every SSP boot starts here; it is also where a failed boot 3 ends.",
+    "Nothing to fix: OpenSSP sends the SSP firmware. If the chip stays here after provisioning, the ROM refused the license or payload (see `phase-ff` and the audit log)." },
+  { "phase-f3", "Device: SSP firmware waiting for license and payload (phase 0xF3)",
+    "Boot 2: the SSP firmware has exposed the chip certificate (partition 0xF3) and waits for license ‖ payload at the blob address it reported.",
+    "Nothing to fix while provisioning runs. A chip left here after an interruption is reset and provisioned again; no license was spent if none was asked." },
+  { "phase-ff", "Device: reset phase (phase 0xFF)",
+    "The SSP firmware ended the exchange and will reset; it sends a message with the reason (`phase-ff-…`).",
+    "Read the message: `Provisioning` is the normal end of boot 1; anything else names the error." },
+  { "phase-ff-provisioning", "Device: \"Provisioning\" (boot 1)",
+    "The SSP firmware burnt SSP_REQ and asks to be reset into boot 2: the normal end of boot 1.",
+    "Nothing to fix. If a run stops here every time, the chip does not come back in serial boot: check the boot pins and the cable." },
+  { "phase-ff-invalid-start", "Device: \"Invalid start at 0x…\"",
+    "The host sent START with an address other than the blob address the SSP firmware reported; the firmware ends SSP phase.",
+    "A host bug or an incompatible tool: OpenSSP starts at the reported address. Reset the chip and provision it again; report the audit log if it repeats." },
+  { "phase-ff-fip-header", "Device: \"FIP Header check failed at 0x…\"",
+    "START with 0xFFFFFFFF asked the SSP firmware to boot a FIP, which the SSP blob is not.",
+    "A host bug or another tool's run: reset the chip and provision it with OpenSSP." },
+  { "phase-ff-download-overflow", "Device: \"Download overflow at 0x…\"",
+    "The host sent more than the blob buffer holds (license 136 bytes ‖ payload: 380 bytes on STM32MP15, 348 on STM32MP13).",
+    "The payload is for another chip or damaged: check it with `openssp payload inspect`, build it for the chip (`openssp payload build --chip …`)." },
+  /* provisioning preflight checks (docs/provision.md): nothing is burnt, no license spent */
+  { "check-chip-family", "Preflight: chip family",
+    "The chip's DEV_ID (read from the ROM) is not the chip the payload was built for.",
+    "Use the payload built for this chip, or connect the right board. Nothing was sent to the chip." },
+  { "check-firmware", "Preflight: SSP firmware (header, checksum, signature, key hash)",
+    "The SSP firmware image has a header of another chip, a wrong checksum or signature, or is not signed with the key whose hash the payload burns: the closed chip would boot nothing.",
+    "Sign the SSP firmware with the OEM key of this payload (`openssp image sign`, or `openssp project build`) and check it with `openssp image verify`." },
+  { "check-hsm-state", "Preflight: HSM not locked",
+    "The HSM is blank or only personalised: it gives licenses only once provisioned and locked.",
+    "Provision and lock it in the secure room (`openssp hsm provision`, the HSM page)." },
+  { "check-hsm-licenses", "Preflight: no license left",
+    "The HSM has delivered every license it was provisioned with.",
+    "Use a new HSM; `openssp hsm info` shows the counter." },
+  { "check-hsm-products", "Preflight: HSM does not serve this chip family",
+    "The HSM's personalisation lists no product id of this chip family.",
+    "Use an HSM provisioned with the personalisation for this family (`openssp hsm perso-info`)." },
+  { "check-audit-log", "Preflight: audit log not writable",
+    "The audit log (--audit) cannot be opened, its last line is torn or not an OpenSSP record, or the disk has no room for the record (64 KiB are set aside before any license is spent). Nothing was spent.",
+    "Free some disk space or give another log with `--audit FILE`; look at a refused log with `openssp audit verify`." },
+  { "check-chip-virgin", "Preflight: chip not virgin",
+    "At boot 1 the SSP firmware opened no link: SSP was already done on this chip, or it is closed.",
+    "Take a new chip. A provisioned chip cannot be provisioned again." },
+  { "check-chip-product", "Preflight: chip product id",
+    "The chip certificate's product id is not the payload's chip, or not among the HSM's product ids. Checked before the license is asked for: no license was spent.",
+    "Use the payload and HSM made for this product; `openssp hsm perso-info --product ID` shows which HSM files serve it." },
 };
 
 guint
@@ -126,6 +173,37 @@ ossp_error_catalogue_lookup (const char *key)
   for (guint i = 0; i < G_N_ELEMENTS (catalogue); i++)
     if (g_str_equal (catalogue[i].key, lower))
       return &catalogue[i];
+  /* a device message as it was sent ("Download overflow at 0x2FFFF17C") */
+  {
+    static const struct { const char *prefix; const char *key; } messages[] = {
+      { "provisioning", "phase-ff-provisioning" },
+      { "invalid start", "phase-ff-invalid-start" },
+      { "fip header check failed", "phase-ff-fip-header" },
+      { "download overflow", "phase-ff-download-overflow" },
+    };
+    const char *text = lower;
+    while (g_ascii_isspace (*text))
+      text++;
+    for (guint i = 0; i < G_N_ELEMENTS (messages); i++)
+      if (g_str_has_prefix (text, messages[i].prefix))
+        return ossp_error_catalogue_lookup (messages[i].key);
+    /* a phase number ("0xF3", "phase 0xff") */
+    if (g_str_has_prefix (text, "phase "))
+      text += 6;
+    if (g_str_equal (text, "0x01") || g_str_equal (text, "0xf3") || g_str_equal (text, "0xff"))
+      {
+        g_autofree char *phase = g_strdup_printf ("phase-%s", text + 2);
+        return ossp_error_catalogue_lookup (phase);
+      }
+    /* a preflight check id ("firmware-signature" belongs to check-firmware) */
+    {
+      g_autofree char *check = g_str_has_prefix (text, "firmware") ? g_strdup ("check-firmware")
+                                                                   : g_strdup_printf ("check-%s", text);
+      for (guint i = 0; i < G_N_ELEMENTS (catalogue); i++)
+        if (g_str_equal (catalogue[i].key, check))
+          return &catalogue[i];
+    }
+  }
   /* a bare status word ("5501", "0x6982") */
   {
     const char *hex = g_str_has_prefix (lower, "0x") ? lower + 2 : lower;

@@ -52,6 +52,9 @@ static const struct {
   { "hsm.slot", KIND_INT },
   { "hsm.command", KIND_STRING },
   { "hsm.sim_state", KIND_OUTPUT },
+  { "hsm.perso_file", KIND_INPUT },
+  { "hsm.firmware_id", KIND_STRING },
+  { "hsm.max_licenses", KIND_INT },
   { "provision.port", KIND_STRING },
   { "provision.firmware", KIND_INPUT },
   { "provision.payload", KIND_INPUT },
@@ -205,6 +208,21 @@ lookup_schema (const char *key)
     if (g_str_equal (schema[i].key, key))
       return (gint) i;
   return -1;
+}
+
+gboolean
+ossp_project_key_is_int (const char *key)
+{
+  gint i = lookup_schema (key);
+  return i >= 0 && schema[i].kind == KIND_INT;
+}
+
+gboolean
+ossp_project_key_is_path (const char *key)
+{
+  gint i = lookup_schema (key);
+  return i >= 0 && (schema[i].kind == KIND_INPUT || schema[i].kind == KIND_OUTPUT ||
+                    schema[i].kind == KIND_FOLDER);
 }
 
 /* "payload.key" → the "payload" object (created on demand) and "key" */
@@ -482,6 +500,82 @@ ossp_project_add_backup (OsspProject *self,
   json_object_set_string_member (b, "base", base_text);
   json_array_add_object_element (backups_array (self, TRUE), b);
   mark_modified (self, "backup");
+}
+
+void
+ossp_project_set_backup (OsspProject *self,
+                         guint        index,
+                         const char  *list_path,
+                         const char  *file_path,
+                         guint32      base)
+{
+  JsonArray *arr = backups_array (self, TRUE);
+  JsonObject *b = json_object_new ();
+  g_autofree char *base_text = g_strdup_printf ("0x%08X", base);
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+  g_return_if_fail (index <= json_array_get_length (arr));
+  if (list_path)
+    {
+      g_autofree char *rel = make_relative (self, list_path);
+      json_object_set_string_member (b, "list", rel);
+    }
+  if (file_path)
+    {
+      g_autofree char *rel = make_relative (self, file_path);
+      json_object_set_string_member (b, "file", rel);
+    }
+  json_object_set_string_member (b, "base", base_text);
+  json_node_take_object (node, b);
+  if (index == json_array_get_length (arr))
+    {
+      json_array_add_element (arr, g_steal_pointer (&node));
+      mark_modified (self, "backup");
+      return;
+    }
+  /* unchanged (in any member order): no "changed", no modified mark */
+  {
+    JsonNode *cur = json_array_get_element (arr, index);
+    JsonObject *o = JSON_NODE_HOLDS_OBJECT (cur) ? json_node_get_object (cur) : NULL;
+    const char *members[] = { "list", "file", "base" };
+    gboolean same = o != NULL && json_object_get_size (o) == json_object_get_size (b);
+    for (guint m = 0; same && m < G_N_ELEMENTS (members); m++)
+      same = g_strcmp0 (json_object_get_string_member_with_default (o, members[m], NULL),
+                        json_object_get_string_member_with_default (b, members[m], NULL)) == 0;
+    if (same)
+      return;
+  }
+  json_node_set_object (json_array_get_element (arr, index), b);
+  mark_modified (self, "backup");
+}
+
+void
+ossp_project_remove_backup (OsspProject *self,
+                            guint        index)
+{
+  JsonArray *arr = backups_array (self, FALSE);
+
+  if (arr == NULL || index >= json_array_get_length (arr))
+    return;
+  json_array_remove_element (arr, index);
+  if (json_array_get_length (arr) == 0)
+    json_object_remove_member (self->root, "backup");
+  mark_modified (self, "backup");
+}
+
+gint
+ossp_project_find_backup (OsspProject *self,
+                          const char  *kind)
+{
+  g_autoptr(OsspChip) chip = ossp_chip_new (ossp_project_get_chip_id (self), NULL);
+
+  for (guint i = 0; chip && i < ossp_project_get_n_backups (self); i++)
+    {
+      const OsspBackupMemoryInfo *mem = ossp_chip_lookup_backup_base (chip, ossp_project_get_backup_base (self, i));
+      if (mem && g_str_equal (mem->kind, kind))
+        return (gint) i;
+    }
+  return -1;
 }
 
 void

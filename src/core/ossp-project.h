@@ -86,10 +86,26 @@ void         ossp_project_add_backup     (OsspProject  *self,
                                           const char   *file_path,
                                           guint32       base);
 void         ossp_project_clear_backups  (OsspProject  *self);
+/* Replaces entry @index (or appends when @index is the number of entries);
+ * NULL paths leave that member out. */
+void         ossp_project_set_backup     (OsspProject  *self,
+                                          guint         index,
+                                          const char   *list_path,
+                                          const char   *file_path,
+                                          guint32       base);
+void         ossp_project_remove_backup  (OsspProject  *self,
+                                          guint         index);
+/* The entry whose base lies in the chip's backup memory @kind ("tamp",
+ * "bkpsram"), or -1. */
+gint         ossp_project_find_backup    (OsspProject  *self,
+                                          const char   *kind);
 
 /* Every problem at once: types, unknown members, missing input files. */
 GPtrArray   *ossp_project_check          (OsspProject  *self);
 
 const char * const *ossp_project_list_keys (void);
+/* what the schema says a key holds: a number, a path (else text) */
+gboolean     ossp_project_key_is_int     (const char   *key);
+gboolean     ossp_project_key_is_path    (const char   *key);
 
 G_END_DECLS

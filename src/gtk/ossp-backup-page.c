@@ -7,7 +7,10 @@
 #include <glib/gi18n.h>
 
 #include "ossp-backup-page.h"
+#include "ossp-help.h"
+#include "ossp-project-page.h"
 #include "ossp-window.h"
+#include "ossp-wrap-layout.h"
 
 #define MAX_DATA_FILE (1024 * 1024)
 
@@ -53,9 +56,14 @@ struct _OsspBackupPage
   gboolean            updating;     /* we are setting widgets ourselves */
   gboolean            busy;
   GtkNativeDialog    *chooser;
+  char               *list_path;    /* where the list was read from or saved to */
+  gboolean            quiet_import; /* opened with the project: no toast */
 };
 
-G_DEFINE_FINAL_TYPE (OsspBackupPage, ossp_backup_page, ADW_TYPE_BIN)
+static void project_page_iface_init (OsspProjectPageInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (OsspBackupPage, ossp_backup_page, ADW_TYPE_BIN,
+                               G_IMPLEMENT_INTERFACE (OSSP_TYPE_PROJECT_PAGE, project_page_iface_init))
 
 enum {
   PROP_0,
@@ -91,7 +99,7 @@ entry_column_text (OsspBackupPage  *self,
     case COLUMN_OFFSET:
       return g_strdup_printf ("0x%04X", ossp_backup_entry_get_offset (entry));
     case COLUMN_LENGTH:
-      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GSIZE_FORMAT " byte", "%" G_GSIZE_FORMAT " bytes", len), len);
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%lu byte", "%lu bytes", len), (gulong) len);
     case COLUMN_WRAP:
       if (!ossp_backup_entry_get_wrap (entry))
         return g_strdup ("—");
@@ -214,8 +222,8 @@ refresh_list_state (OsspBackupPage *self)
     return;
   mem = ossp_backup_list_get_memory (self->list);
   n = ossp_backup_list_get_n_entries (self->list);
-  usage = g_strdup_printf (_("%" G_GSIZE_FORMAT " of %u bytes in %u entries"),
-                           ossp_backup_list_get_used_bytes (self->list), mem->size, n);
+  usage = g_strdup_printf (_("%lu of %u bytes in %u entries"),
+                           (gulong) ossp_backup_list_get_used_bytes (self->list), mem->size, n);
   adw_action_row_set_subtitle (self->usage_row, usage);
 
   problems = ossp_backup_list_validate (self->list);
@@ -246,6 +254,34 @@ list_changed_cb (OsspBackupPage *self)
 {
   refresh_list_state (self);
   update_editor (self);
+  ossp_project_page_set_dirty (self, TRUE);
+}
+
+/* The project's backup[] entry for this list's memory: its list, its
+ * built file, its base. */
+static void
+record_in_project (OsspBackupPage *self,
+                   OsspProject    *project,
+                   const char     *list_path,
+                   const char     *file_path)
+{
+  const char *kind;
+  g_autofree char *old_list = NULL, *old_file = NULL;
+  gint idx;
+
+  if (project == NULL || self->list == NULL)
+    return;
+  kind = ossp_backup_list_get_memory (self->list)->kind;
+  idx = ossp_project_find_backup (project, kind);
+  if (idx >= 0)
+    {
+      old_list = ossp_project_get_backup_path (project, (guint) idx, "list");
+      old_file = ossp_project_get_backup_path (project, (guint) idx, "file");
+    }
+  else
+    idx = (gint) ossp_project_get_n_backups (project);
+  ossp_project_set_backup (project, (guint) idx, list_path ? list_path : old_list,
+                           file_path ? file_path : old_file, ossp_backup_list_get_base (self->list));
 }
 
 static void
@@ -472,13 +508,13 @@ update_editor (OsspBackupPage *self)
     {
       len = g_bytes_get_size (data);
       if (len % 4 != 0)
-        length_text = g_strdup_printf (_("%" G_GSIZE_FORMAT " bytes: not whole 32-bit words, add %" G_GSIZE_FORMAT
-                                         " or remove %" G_GSIZE_FORMAT), len, 4 - len % 4, len % 4);
+        length_text = g_strdup_printf (_("%lu bytes: not whole 32-bit words, add %lu or remove %lu"),
+                                       (gulong) len, (gulong) (4 - len % 4), (gulong) (len % 4));
       else
         length_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                    "%" G_GSIZE_FORMAT " bytes (%" G_GSIZE_FORMAT " word), aligned",
-                                                    "%" G_GSIZE_FORMAT " bytes (%" G_GSIZE_FORMAT " words), aligned",
-                                                    len / 4), len, len / 4);
+                                                    "%lu bytes (%lu word), aligned",
+                                                    "%lu bytes (%lu words), aligned",
+                                                    len / 4), (gulong) len, (gulong) (len / 4));
       adw_action_row_set_subtitle (self->length_row, length_text);
       set_error_style (GTK_WIDGET (self->length_row), len % 4 != 0 || len == 0);
     }
@@ -493,8 +529,8 @@ update_editor (OsspBackupPage *self)
   if (!can_wrap)
     {
       g_autofree char *tip = data != NULL
-        ? g_strdup_printf (_("Only a 128- or 256-bit AES key (16 or 32 bytes) can be wrapped; this data is %"
-                             G_GSIZE_FORMAT " bytes"), len)
+        ? g_strdup_printf (_("Only a 128- or 256-bit AES key (16 or 32 bytes) can be wrapped; this data is "
+                             "%lu bytes"), (gulong) len)
         : g_strdup (_("Only a 128- or 256-bit AES key (16 or 32 bytes) can be wrapped; give the data first"));
       gtk_switch_set_active (self->wrap_switch, FALSE);
       gtk_widget_set_tooltip_text (GTK_WIDGET (self->wrap_row), tip);
@@ -667,6 +703,7 @@ typedef struct {
   OsspBackupList *list;
   OsspChip       *chip;
   char           *path;
+  const char     *project_member;  /* "list" or "file": what the project records */
 } FileJob;
 
 /* an import always returns one of these: the list, or why not */
@@ -816,8 +853,17 @@ import_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
       return;
     }
   set_list (self, result->list);
+  {
+    FileJob *job = g_task_get_task_data (G_TASK (res));
+    g_free (self->list_path);
+    self->list_path = g_strdup (job->path);
+    record_in_project (self, ossp_project_page_get_project (self), job->path, NULL);
+    ossp_project_page_set_dirty (self, FALSE);
+  }
   msg = g_strdup_printf (_("Imported %u entries"), ossp_backup_list_get_n_entries (result->list));
-  ossp_widget_toast (GTK_WIDGET (self), msg);
+  if (!self->quiet_import)
+    ossp_widget_toast (GTK_WIDGET (self), msg);
+  self->quiet_import = FALSE;
   file_result_free (result);
 }
 
@@ -837,6 +883,18 @@ write_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
       return;
     }
   ossp_widget_toast (GTK_WIDGET (self), what);
+  {
+    FileJob *job = g_task_get_task_data (G_TASK (res));
+    gboolean is_list = g_strcmp0 (job->project_member, "list") == 0;
+    if (is_list)
+      {
+        g_free (self->list_path);
+        self->list_path = g_strdup (job->path);
+        ossp_project_page_set_dirty (self, FALSE);
+      }
+    record_in_project (self, ossp_project_page_get_project (self), is_list ? job->path : NULL,
+                       is_list ? NULL : job->path);
+  }
 }
 
 static void
@@ -867,11 +925,13 @@ run_job (OsspBackupPage      *self,
          GFile               *file,
          GTaskThreadFunc      thread,
          GAsyncReadyCallback  done,
-         gpointer             done_data)
+         gpointer             done_data,
+         const char          *project_member)
 {
   g_autoptr(GTask) task = g_task_new (self, NULL, done, done_data);
   FileJob *job = g_new0 (FileJob, 1);
 
+  job->project_member = project_member;
   job->path = g_file_get_path (file);
   job->chip = self->chip ? g_object_ref (self->chip) : NULL;
   /* the page is insensitive while busy, so the list does not change
@@ -888,7 +948,7 @@ ossp_backup_page_import_file (OsspBackupPage *self,
                               GFile          *file)
 {
   g_return_if_fail (OSSP_IS_BACKUP_PAGE (self) && !self->busy && self->chip != NULL);
-  run_job (self, file, import_thread, import_done_cb, NULL);
+  run_job (self, file, import_thread, import_done_cb, NULL, "list");
 }
 
 void
@@ -896,7 +956,7 @@ ossp_backup_page_export_file (OsspBackupPage *self,
                               GFile          *file)
 {
   g_return_if_fail (OSSP_IS_BACKUP_PAGE (self) && !self->busy && self->list != NULL);
-  run_job (self, file, export_thread, write_done_cb, _("Backup list exported"));
+  run_job (self, file, export_thread, write_done_cb, _("Backup list exported"), "list");
 }
 
 void
@@ -904,7 +964,7 @@ ossp_backup_page_build_file (OsspBackupPage *self,
                              GFile          *file)
 {
   g_return_if_fail (OSSP_IS_BACKUP_PAGE (self) && !self->busy && self->list != NULL);
-  run_job (self, file, build_thread, write_done_cb, _("Backup file written (readable by you only)"));
+  run_job (self, file, build_thread, write_done_cb, _("Backup file written (readable by you only)"), "file");
 }
 
 /* ---- file choosers ------------------------------------------------------------------- */
@@ -991,7 +1051,7 @@ static void
 read_data_file (OsspBackupPage *self,
                 GFile          *file)
 {
-  run_job (self, file, read_data_thread, read_data_done_cb, g_file_get_path (file));
+  run_job (self, file, read_data_thread, read_data_done_cb, g_file_get_path (file), NULL);
 }
 
 static void
@@ -1002,6 +1062,73 @@ choose_file_clicked_cb (OsspBackupPage *self)
 }
 
 /* ---- GObject -------------------------------------------------------------------------- */
+
+/* ---- project ------------------------------------------------------------------------ */
+
+/* A project opens its first backup list that exists; the page edits one
+ * list at a time (the other is opened with Import). */
+static void
+project_load (OsspProjectPage *page,
+              OsspProject     *project,
+              const char      *key)
+{
+  OsspBackupPage *self = OSSP_BACKUP_PAGE (page);
+
+  /* backup[] changes come from this page and the payload page's files */
+  if (key != NULL)
+    return;
+  g_clear_pointer (&self->list_path, g_free);
+  for (guint i = 0; i < ossp_project_get_n_backups (project); i++)
+    {
+      g_autofree char *list = ossp_project_get_backup_path (project, i, "list");
+      if (list != NULL && g_file_test (list, G_FILE_TEST_EXISTS) && self->chip != NULL &&
+          ossp_chip_get_n_backup_memories (self->chip) > 0 && !self->busy)
+        {
+          g_autoptr(GFile) file = g_file_new_for_path (list);
+          self->quiet_import = TRUE;
+          ossp_backup_page_import_file (self, file);
+          return;
+        }
+    }
+  /* nothing to open: a new, empty list */
+  if (self->chip != NULL && ossp_chip_get_n_backup_memories (self->chip) > 0)
+    {
+      g_autoptr(OsspBackupList) list = ossp_backup_list_new (self->chip,
+                                                             ossp_chip_get_backup_memory (self->chip, 0)->kind,
+                                                             NULL);
+      set_list (self, list);
+    }
+}
+
+static gboolean
+project_save_documents (OsspProjectPage  *page,
+                        OsspProject      *project,
+                        const char       *dir,
+                        GError          **error)
+{
+  OsspBackupPage *self = OSSP_BACKUP_PAGE (page);
+  g_autofree char *path = NULL;
+
+  if (!ossp_project_page_get_dirty (self) || self->list == NULL)
+    return TRUE;
+  if (self->list_path == NULL && ossp_backup_list_get_n_entries (self->list) == 0)
+    return TRUE;
+  path = self->list_path ? g_strdup (self->list_path)
+         : g_strdup_printf ("%s/%s.json", dir, ossp_backup_list_get_memory (self->list)->kind);
+  if (!ossp_backup_list_save_json (self->list, path, OSSP_WRITE_FLAGS_OVERWRITE, error))
+    return FALSE;
+  g_free (self->list_path);
+  self->list_path = g_steal_pointer (&path);
+  record_in_project (self, project, self->list_path, NULL);
+  return TRUE;
+}
+
+static void
+project_page_iface_init (OsspProjectPageInterface *iface)
+{
+  iface->load = project_load;
+  iface->save_documents = project_save_documents;
+}
 
 static void
 ossp_backup_page_get_property (GObject    *object,
@@ -1057,6 +1184,7 @@ ossp_backup_page_dispose (GObject *object)
   g_clear_object (&self->chip);
   g_clear_pointer (&self->file_data, g_bytes_unref);
   g_clear_pointer (&self->file_path, g_free);
+  g_clear_pointer (&self->list_path, g_free);
   G_OBJECT_CLASS (ossp_backup_page_parent_class)->dispose (object);
 }
 
@@ -1127,6 +1255,10 @@ static void
 ossp_backup_page_init (OsspBackupPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  ossp_help_attach (GTK_WIDGET (self->wrap_row), OSSP_HELP_WRAP_HUK);
+  /* the entry buttons wrap in a narrow window */
+  ossp_wrap_layout_apply (gtk_widget_get_parent (GTK_WIDGET (self->show_data_button)), 6, 6);
+  ossp_wrap_layout_apply (gtk_widget_get_parent (GTK_WIDGET (self->import_button)), 6, 6);
   self->editing = -1;
   add_column (self, _("Offset"), COLUMN_OFFSET, FALSE);
   add_column (self, _("Length"), COLUMN_LENGTH, FALSE);

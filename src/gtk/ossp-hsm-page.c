@@ -14,6 +14,8 @@
 #include <glib/gstdio.h>
 
 #include "ossp-hsm-page.h"
+#include "ossp-help.h"
+#include "ossp-project-page.h"
 #include "ossp-window.h"
 #include "ossp-pcsc-hsm.h"
 #include "ossp-pcsc-monitor.h"
@@ -57,7 +59,10 @@ struct _OsspHsmPage
   GtkFileChooserNative *chooser;
 };
 
-G_DEFINE_FINAL_TYPE (OsspHsmPage, ossp_hsm_page, ADW_TYPE_BIN)
+static void project_page_iface_init (OsspProjectPageInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (OsspHsmPage, ossp_hsm_page, ADW_TYPE_BIN,
+                               G_IMPLEMENT_INTERFACE (OSSP_TYPE_PROJECT_PAGE, project_page_iface_init))
 
 enum {
   PROP_0,
@@ -249,6 +254,7 @@ sim_switch_cb (OsspHsmPage *self)
 {
   gboolean sim = gtk_switch_get_active (self->sim_switch);
 
+  ossp_project_page_store_string (self, "hsm.provider", sim ? "simulated" : "pcsc");
   gtk_widget_set_sensitive (GTK_WIDGET (self->readers_list), !sim);
   forget_hsm (self);
   show_info (self);
@@ -267,6 +273,7 @@ reader_toggled_cb (GtkCheckButton *button,
     return;
   g_free (self->reader_name);
   self->reader_name = g_strdup (name);
+  ossp_project_page_store_string (self, "hsm.reader", name);
   if (!gtk_switch_get_active (self->sim_switch))
     {
       forget_hsm (self);
@@ -421,6 +428,7 @@ ossp_hsm_page_set_perso_file (OsspHsmPage *self,
   g_return_if_fail (OSSP_IS_HSM_PAGE (self));
   g_free (self->perso_path);
   self->perso_path = g_strdup (path);
+  ossp_project_page_store_path (self, "hsm.perso_file", path);
   update_file_rows (self);
 }
 
@@ -431,6 +439,8 @@ ossp_hsm_page_set_key_file (OsspHsmPage *self,
   g_return_if_fail (OSSP_IS_HSM_PAGE (self));
   g_free (self->key_path);
   self->key_path = g_strdup (path);
+  /* the HSM gets the payload's own key and nonce */
+  ossp_project_page_store_path (self, "payload.key", path);
   update_file_rows (self);
 }
 
@@ -441,6 +451,7 @@ ossp_hsm_page_set_nonce_file (OsspHsmPage *self,
   g_return_if_fail (OSSP_IS_HSM_PAGE (self));
   g_free (self->nonce_path);
   self->nonce_path = g_strdup (path);
+  ossp_project_page_store_path (self, "payload.nonce", path);
   update_file_rows (self);
 }
 
@@ -712,6 +723,70 @@ ossp_hsm_page_set_property (GObject      *object,
     }
 }
 
+/* ---- project ---- */
+
+static void
+firmware_changed_cb (OsspHsmPage *self)
+{
+  ossp_project_page_store_string (self, "hsm.firmware_id",
+                                  gtk_editable_get_text (GTK_EDITABLE (self->firmware_entry)));
+}
+
+static void
+max_changed_cb (OsspHsmPage *self)
+{
+  ossp_project_page_store_int (self, "hsm.max_licenses", gtk_spin_button_get_value_as_int (self->max_spin));
+}
+
+static void
+project_load (OsspProjectPage *page,
+              OsspProject     *project,
+              const char      *key)
+{
+  OsspHsmPage *self = OSSP_HSM_PAGE (page);
+  gboolean all = key == NULL;
+
+  if (all || g_str_equal (key, "hsm.sim_state"))
+    {
+      g_autofree char *state = ossp_project_get_path (project, "hsm.sim_state");
+      /* without one the page keeps its own (the soft-HSM in the data folder) */
+      if (state != NULL && g_strcmp0 (state, self->sim_state_path) != 0)
+        g_object_set (self, "sim-state-path", state, NULL);
+    }
+  if (all || g_str_equal (key, "hsm.reader"))
+    {
+      g_free (self->reader_name);
+      self->reader_name = g_strdup (ossp_project_get_string (project, "hsm.reader"));
+    }
+  if ((all || g_str_equal (key, "hsm.provider")) && ossp_project_has (project, "hsm.provider"))
+    gtk_switch_set_active (self->sim_switch,
+                           g_strcmp0 (ossp_project_get_string (project, "hsm.provider"), "simulated") == 0);
+  if (all || g_str_equal (key, "hsm.perso_file") || g_str_equal (key, "payload.key") ||
+      g_str_equal (key, "payload.nonce"))
+    {
+      g_autofree char *perso = ossp_project_get_path (project, "hsm.perso_file");
+      g_autofree char *oem_key = ossp_project_get_path (project, "payload.key");
+      g_autofree char *nonce = ossp_project_get_path (project, "payload.nonce");
+      ossp_hsm_page_set_perso_file (self, perso);
+      ossp_hsm_page_set_key_file (self, oem_key);
+      ossp_hsm_page_set_nonce_file (self, nonce);
+    }
+  if (all || g_str_equal (key, "hsm.firmware_id"))
+    {
+      const char *id = ossp_project_get_string (project, "hsm.firmware_id");
+      if (id != NULL || all)
+        gtk_editable_set_text (GTK_EDITABLE (self->firmware_entry), id ? id : "SSP_MPU");
+    }
+  if ((all || g_str_equal (key, "hsm.max_licenses")) && ossp_project_has (project, "hsm.max_licenses"))
+    gtk_spin_button_set_value (self->max_spin, (double) ossp_project_get_int (project, "hsm.max_licenses", 1));
+}
+
+static void
+project_page_iface_init (OsspProjectPageInterface *iface)
+{
+  iface->load = project_load;
+}
+
 static void
 ossp_hsm_page_dispose (GObject *object)
 {
@@ -807,6 +882,9 @@ ossp_hsm_page_init (OsspHsmPage *self)
 
   self->cancellable = g_cancellable_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
+  ossp_help_attach (GTK_WIDGET (self->perso_row), OSSP_HELP_PERSO_FILE);
+  g_signal_connect_swapped (self->firmware_entry, "changed", G_CALLBACK (firmware_changed_cb), self);
+  g_signal_connect_swapped (self->max_spin, "value-changed", G_CALLBACK (max_changed_cb), self);
   gtk_widget_set_sensitive (GTK_WIDGET (self->readers_list), FALSE);
   show_readers (self, NULL, _("Looking for readers…"));
   /* readers come and go: SCardGetStatusChange in a worker thread */

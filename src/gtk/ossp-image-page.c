@@ -12,7 +12,9 @@
 #include <glib/gi18n.h>
 
 #include "ossp-image-page.h"
+#include "ossp-project-page.h"
 #include "ossp-window.h"
+#include "ossp-wrap-layout.h"
 
 struct _OsspImagePage
 {
@@ -36,6 +38,7 @@ struct _OsspImagePage
   GtkButton            *sign_button;
   GtkButton            *verify_button;
   GtkProgressBar       *progress_bar;
+  GtkWidget            *cancel_button;  /* shown while signing or verifying */
   GtkLabel             *status_label;
   AdwPreferencesGroup  *verify_group;
   AdwEntryRow          *expect_row;
@@ -58,7 +61,10 @@ struct _OsspImagePage
   guint                 input_major;    /* header major of the input (or of the chip for raw) */
 };
 
-G_DEFINE_FINAL_TYPE (OsspImagePage, ossp_image_page, ADW_TYPE_BIN)
+static void project_page_iface_init (OsspProjectPageInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (OsspImagePage, ossp_image_page, ADW_TYPE_BIN,
+                               G_IMPLEMENT_INTERFACE (OSSP_TYPE_PROJECT_PAGE, project_page_iface_init))
 
 enum {
   PROP_0,
@@ -531,12 +537,20 @@ job_done_cb (GObject      *source,
   if (job->kind != JOB_INSPECT)
     {
       gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), FALSE);
+      gtk_widget_set_visible (self->cancel_button, FALSE);
       set_busy (self, FALSE);
     }
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      if (g_error_matches (error, OSSP_ERROR, OSSP_ERROR_CANCELLED))
-        return;
+      if (g_error_matches (error, OSSP_ERROR, OSSP_ERROR_CANCELLED) ||
+          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          /* the page may be gone (dispose cancels too) */
+          if (job->kind != JOB_INSPECT && gtk_widget_get_root (GTK_WIDGET (self)) != NULL)
+            set_status (self, job->kind == JOB_SIGN ? _("Cancelled: no signed image was written")
+                                                    : _("Verification cancelled"), FALSE);
+          return;
+        }
       set_status (self, error->message, TRUE);
       if (job->kind == JOB_INSPECT)
         {
@@ -601,6 +615,7 @@ job_run (OsspImagePage *self,
       gtk_progress_bar_set_fraction (self->progress_bar, 0);
       gtk_progress_bar_set_text (self->progress_bar, NULL);
       gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), TRUE);
+      gtk_widget_set_visible (self->cancel_button, TRUE);
       set_status (self, job->kind == JOB_SIGN ? _("Signing…") : _("Verifying…"), FALSE);
     }
   g_task_set_task_data (task, job, (GDestroyNotify) job_free);
@@ -821,6 +836,102 @@ key_source_changed_cb (OsspImagePage *self)
   update_sensitivity (self);
 }
 
+/* ---- cancel ---- */
+
+static void
+cancel_clicked_cb (OsspImagePage *self)
+{
+  /* the running job sees it; the next one gets a fresh cancellable */
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+}
+
+/* ---- project ---- */
+
+static void
+key_index_changed_cb (OsspImagePage *self)
+{
+  guint index = adw_combo_row_get_selected (self->key_index_row);
+
+  /* row 0 is "find the signing key in the table" */
+  if (index == 0 || index == GTK_INVALID_LIST_POSITION)
+    ossp_project_page_store_string (self, "image.key_index", NULL);
+  else
+    ossp_project_page_store_int (self, "image.key_index", index - 1);
+}
+
+static void
+pkcs11_changed_cb (OsspImagePage *self)
+{
+  g_autofree char *url = entry_text (self->pkcs11_row);
+  ossp_project_page_store_string (self, "image.pkcs11_url", url);
+}
+
+static void
+project_load (OsspProjectPage *page,
+              OsspProject     *project,
+              const char      *key)
+{
+  OsspImagePage *self = OSSP_IMAGE_PAGE (page);
+
+  if (key == NULL || g_str_has_prefix (key, "image."))
+    {
+      g_autofree char *input = ossp_project_get_path (project, "image.input");
+      g_autofree char *private_key = ossp_project_get_path (project, "image.private_key");
+      g_autofree char *output = ossp_project_get_path (project, "image.output");
+      const char *url = ossp_project_get_string (project, "image.pkcs11_url");
+      gint64 index = ossp_project_get_int (project, "image.key_index", -1);
+
+      if (g_strcmp0 (input, self->input_path) != 0)
+        ossp_image_page_set_input (self, input);
+      if (g_strcmp0 (private_key, self->key_path) != 0)
+        ossp_image_page_set_key_file (self, private_key);
+      if (g_strcmp0 (output, self->output_path) != 0)
+        {
+          /* a project's output is rebuilt in place */
+          gtk_switch_set_active (self->overwrite_switch, output != NULL);
+          ossp_image_page_set_output (self, output);
+        }
+      if (url != NULL && private_key == NULL)
+        adw_combo_row_set_selected (self->key_source_row, 1);
+      gtk_editable_set_text (GTK_EDITABLE (self->pkcs11_row), url ? url : "");
+      adw_combo_row_set_selected (self->key_index_row, index >= 0 && index < 8 ? (guint) index + 1 : 0);
+    }
+  if (key == NULL || g_str_equal (key, "keys.folder") || g_str_equal (key, "chip"))
+    {
+      /* MP13/MP25: the key table is the keys folder's, in index order */
+      g_auto(GStrv) table = ossp_project_get_public_key_table (project);
+      ossp_image_page_set_public_keys (self, (const char * const *) table);
+    }
+  if (key == NULL || g_str_equal (key, "image.password_file") || g_str_equal (key, "keys.password_file"))
+    {
+      g_autofree char *file = ossp_project_get_image_password_file (project);
+      g_autoptr(OsspSecret) secret = file ? ossp_secret_new_from_file (file, 0, NULL) : NULL;
+      char *text = NULL;
+      gsize len = 0;
+
+      /* the password entry hides it; it stays in wiped memory here */
+      if (secret != NULL && memchr (secret->data, 0, secret->len) == NULL)
+        {
+          len = secret->len;
+          while (len > 0 && (secret->data[len - 1] == '\n' || secret->data[len - 1] == '\r'))
+            len--;
+          text = ossp_secure_alloc (len + 1);
+          memcpy (text, secret->data, len);
+          text[len] = 0;
+        }
+      gtk_editable_set_text (GTK_EDITABLE (self->password_row), text ? text : "");
+      ossp_secure_strfree (text);
+    }
+}
+
+static void
+project_page_iface_init (OsspProjectPageInterface *iface)
+{
+  iface->load = project_load;
+}
+
 /* ---- GObject ---- */
 
 static void
@@ -950,12 +1061,24 @@ static void
 ossp_image_page_init (OsspImagePage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* the two columns go one under the other in a narrow window */
+  ossp_wrap_layout_apply (gtk_widget_get_parent (gtk_widget_get_parent (GTK_WIDGET (self->verify_group))), 24, 18);
   self->cancellable = g_cancellable_new ();
+  self->cancel_button = gtk_button_new_with_mnemonic (_("_Cancel"));
+  gtk_widget_set_name (self->cancel_button, "cancel_button");
+  gtk_widget_set_halign (self->cancel_button, GTK_ALIGN_END);
+  gtk_widget_set_visible (self->cancel_button, FALSE);
+  gtk_widget_set_tooltip_text (self->cancel_button, _("Stop signing or verifying; nothing is written"));
+  g_signal_connect_swapped (self->cancel_button, "clicked", G_CALLBACK (cancel_clicked_cb), self);
+  gtk_widget_insert_after (self->cancel_button, gtk_widget_get_parent (GTK_WIDGET (self->progress_bar)),
+                           GTK_WIDGET (self->progress_bar));
   self->pubkey_paths = g_ptr_array_new_with_free_func (g_free);
   self->input_rows = g_ptr_array_new ();
   self->result_rows = g_ptr_array_new ();
   self->verify_rows = g_ptr_array_new ();
   g_signal_connect_swapped (self->pkcs11_row, "changed", G_CALLBACK (update_sensitivity), self);
+  g_signal_connect_swapped (self->pkcs11_row, "changed", G_CALLBACK (pkcs11_changed_cb), self);
+  g_signal_connect_swapped (self->key_index_row, "notify::selected", G_CALLBACK (key_index_changed_cb), self);
   update_sensitivity (self);
 }
 
@@ -999,6 +1122,7 @@ ossp_image_page_set_input (OsspImagePage *self,
                            const char    *path)
 {
   set_path_row (self->input_row, &self->input_path, path);
+  ossp_project_page_store_path (self, "image.input", path);
   self->signed_output = FALSE;
   gtk_widget_set_visible (GTK_WIDGET (self->result_group), FALSE);
   clear_rows (self->verify_group, self->verify_rows);
@@ -1011,6 +1135,7 @@ ossp_image_page_set_key_file (OsspImagePage *self,
                               const char    *path)
 {
   set_path_row (self->key_row, &self->key_path, path);
+  ossp_project_page_store_path (self, "image.private_key", path);
   update_sensitivity (self);
 }
 
@@ -1019,6 +1144,7 @@ ossp_image_page_set_output (OsspImagePage *self,
                             const char    *path)
 {
   set_path_row (self->output_row, &self->output_path, path);
+  ossp_project_page_store_path (self, "image.output", path);
   self->signed_output = FALSE;
   update_sensitivity (self);
 }

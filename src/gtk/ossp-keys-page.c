@@ -8,7 +8,9 @@
 
 #include <glib/gi18n.h>
 
+#include "ossp-help.h"
 #include "ossp-keys-page.h"
+#include "ossp-project-page.h"
 #include "ossp-window.h"
 
 struct _OsspKeysPage
@@ -39,7 +41,10 @@ struct _OsspKeysPage
   gboolean              busy;
 };
 
-G_DEFINE_FINAL_TYPE (OsspKeysPage, ossp_keys_page, ADW_TYPE_BIN)
+static void project_page_iface_init (OsspProjectPageInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (OsspKeysPage, ossp_keys_page, ADW_TYPE_BIN,
+                               G_IMPLEMENT_INTERFACE (OSSP_TYPE_PROJECT_PAGE, project_page_iface_init))
 
 enum {
   PROP_0,
@@ -171,6 +176,7 @@ count_changed_cb (OsspKeysPage *self)
   guint n = (guint) gtk_spin_button_get_value_as_int (self->count_spin);
   g_autofree char *sub = g_strdup_printf (ngettext ("%u prime256v1 key pair", "%u prime256v1 key pairs", n), n);
   adw_action_row_set_subtitle (self->count_row, sub);
+  ossp_project_page_store_int (self, "keys.count", n);
 }
 
 /* Results */
@@ -312,6 +318,8 @@ set_busy (OsspKeysPage *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 }
 
+static void store_key_files (OsspKeysPage *self);
+
 static void
 generate_done (GObject      *source,
                GAsyncResult *result,
@@ -337,6 +345,7 @@ generate_done (GObject      *source,
   g_set_object (&self->keys, keys);
   g_object_unref (keys);
   show_results (self);
+  store_key_files (self);
   /* the password has done its job: do not leave it in the entries */
   gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
   gtk_editable_set_text (GTK_EDITABLE (self->confirm_row), "");
@@ -347,6 +356,31 @@ generate_done (GObject      *source,
                                             ossp_keys_get_n_keys (keys), self->folder);
     ossp_widget_toast (GTK_WIDGET (self), msg);
   }
+}
+
+/* The project names the new public key (MP15) or PKH-table hash (MP13,
+ * MP25), and the payload takes the same file as its key material. */
+static void
+store_key_files (OsspKeysPage *self)
+{
+  gboolean numbered = ossp_keys_get_layout (self->keys) == OSSP_KEYS_LAYOUT_NUMBERED;
+  g_autofree char *pub = ossp_keys_get_file_name (self->keys, OSSP_KEYS_FILE_PUBLIC, 0);
+  g_autofree char *pub_path = g_build_filename (self->folder, pub, NULL);
+  g_autofree char *table = g_build_filename (self->folder, "publicKeysHashHashes.bin", NULL);
+
+  ossp_project_page_store_string (self, "keys.curve", "prime256v1");
+  if (!numbered)
+    {
+      ossp_project_page_store_path (self, "keys.public_key", pub_path);
+      ossp_project_page_store_path (self, "payload.oem_public_key", pub_path);
+    }
+  else
+    {
+      ossp_project_page_store_path (self, "keys.pkh_table_hash", table);
+      /* MP25 keeps the PKHTH in the OTP list, not in the payload */
+      if (ossp_chip_is_mp1 (self->chip))
+        ossp_project_page_store_path (self, "payload.pkh_table_hash", table);
+    }
 }
 
 static void
@@ -393,6 +427,7 @@ write_random (OsspKeysPage *self,
     }
   msg = g_strdup_printf (_("Wrote %s (16 bytes, mode 0600)"), path);
   ossp_widget_toast (GTK_WIDGET (self), msg);
+  ossp_project_page_store_path (self, nonce ? "payload.nonce" : "payload.key", path);
 }
 
 static void
@@ -446,6 +481,31 @@ choose_folder_cb (OsspKeysPage *self)
     }
   g_signal_connect (self->chooser, "response", G_CALLBACK (chooser_response_cb), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+/* Project */
+
+static void
+project_load (OsspProjectPage *page,
+              OsspProject     *project,
+              const char      *key)
+{
+  OsspKeysPage *self = OSSP_KEYS_PAGE (page);
+
+  if (key == NULL || g_str_equal (key, "keys.folder"))
+    {
+      g_autofree char *folder = ossp_project_get_path (project, "keys.folder");
+      ossp_keys_page_set_folder (self, folder);
+    }
+  if ((key == NULL || g_str_equal (key, "keys.count") || g_str_equal (key, "chip")) &&
+      ossp_project_has (project, "keys.count"))
+    gtk_spin_button_set_value (self->count_spin, (double) ossp_project_get_int (project, "keys.count", 1));
+}
+
+static void
+project_page_iface_init (OsspProjectPageInterface *iface)
+{
+  iface->load = project_load;
 }
 
 /* GObject */
@@ -572,6 +632,9 @@ ossp_keys_page_init (OsspKeysPage *self)
 {
   self->result_rows = g_ptr_array_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
+  ossp_help_attach (GTK_WIDGET (self->generate_group), OSSP_HELP_PKH_PKHTH);
+  ossp_help_attach (gtk_widget_get_ancestor (GTK_WIDGET (self->nonce_button), ADW_TYPE_ACTION_ROW),
+                    OSSP_HELP_NONCE);
   password_changed_cb (self);
   count_changed_cb (self);
 }
@@ -621,6 +684,7 @@ ossp_keys_page_set_folder (OsspKeysPage *self,
   g_free (self->folder);
   self->folder = (folder && *folder) ? g_strdup (folder) : NULL;
   adw_action_row_set_subtitle (self->folder_row, self->folder ? self->folder : _("Not chosen"));
+  ossp_project_page_store_path (self, "keys.folder", self->folder);
   update_sensitivity (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FOLDER]);
 }

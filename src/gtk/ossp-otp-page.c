@@ -9,7 +9,10 @@
 #include <glib/gi18n.h>
 
 #include "ossp-otp-page.h"
+#include "ossp-help.h"
+#include "ossp-project-page.h"
 #include "ossp-window.h"
+#include "ossp-wrap-layout.h"
 
 #define WORD_KEY "ossp-otp-word"
 
@@ -46,7 +49,10 @@ struct _OsspOtpPage
   guint               busy;
 };
 
-G_DEFINE_FINAL_TYPE (OsspOtpPage, ossp_otp_page, ADW_TYPE_BIN)
+static void project_page_iface_init (OsspProjectPageInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (OsspOtpPage, ossp_otp_page, ADW_TYPE_BIN,
+                               G_IMPLEMENT_INTERFACE (OSSP_TYPE_PROJECT_PAGE, project_page_iface_init))
 
 enum {
   PROP_0,
@@ -294,6 +300,8 @@ secret_items_changed_cb (OsspOtpPage *self)
 {
   sync_rows (self);
   revalidate (self);
+  /* the list is the project's otp.list: an edit is unsaved work */
+  ossp_project_page_set_dirty (self, TRUE);
 }
 
 static gboolean
@@ -1156,6 +1164,7 @@ typedef struct {
   char       *path;
   OsspSecret *data;
   char       *done_message;
+  const char *project_key;   /* where the project records the file */
 } WriteJob;
 
 static void
@@ -1190,20 +1199,27 @@ write_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
   set_busy (self, FALSE);
   if (!g_task_propagate_boolean (G_TASK (result), &error))
-    ossp_widget_toast (GTK_WIDGET (self), error->message);
-  else
-    ossp_widget_toast (GTK_WIDGET (self), job->done_message);
+    {
+      ossp_widget_toast (GTK_WIDGET (self), error->message);
+      return;
+    }
+  ossp_widget_toast (GTK_WIDGET (self), job->done_message);
+  ossp_project_page_store_path (self, job->project_key, job->path);
+  if (g_str_equal (job->project_key, "otp.list"))
+    ossp_project_page_set_dirty (self, FALSE);
 }
 
 static void
 start_write (OsspOtpPage *self,
              GFile       *file,
              OsspSecret  *data,
-             const char  *done_message)
+             const char  *done_message,
+             const char  *project_key)
 {
   g_autoptr(GTask) task = g_task_new (self, self->cancellable, write_done_cb, NULL);
   WriteJob *job = g_new0 (WriteJob, 1);
 
+  job->project_key = project_key;
   job->path = g_file_get_path (file);
   job->data = data;
   job->done_message = g_strdup (done_message);
@@ -1228,8 +1244,8 @@ build_chosen (OsspOtpPage *self, GFile *file, gpointer data)
       return;
     }
   p = g_bytes_get_data (bytes, &len);
-  msg = g_strdup_printf (_("Secret file written: %s (%" G_GSIZE_FORMAT " bytes)"), path, len);
-  start_write (self, file, ossp_secret_new_from_data (p, len), msg);
+  msg = g_strdup_printf (_("Secret file written: %s (%lu bytes)"), path, (gulong) len);
+  start_write (self, file, ossp_secret_new_from_data (p, len), msg, "otp.secret_file");
 }
 
 static void
@@ -1259,7 +1275,7 @@ save_chosen (OsspOtpPage *self, GFile *file, gpointer data)
   json_generator_set_root (gen, root);
   text = json_generator_to_data (gen, &len);
   msg = g_strdup_printf (_("OTP list saved: %s"), path);
-  start_write (self, file, ossp_secret_new_from_data ((const guint8 *) text, len), msg);
+  start_write (self, file, ossp_secret_new_from_data ((const guint8 *) text, len), msg, "otp.list");
   ossp_secure_wipe (text, len);
   g_free (text);
 }
@@ -1288,6 +1304,7 @@ static void
 load_list_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   OsspOtpPage *self = OSSP_OTP_PAGE (source);
+  const char *path = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
   g_autoptr(OsspOtpSecret) loaded = g_task_propagate_pointer (G_TASK (result), &error);
   OsspChip *chip;
@@ -1319,6 +1336,9 @@ load_list_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
                                 ossp_otp_item_get_value (it), ossp_otp_item_get_flags (it),
                                 ossp_otp_item_get_format (it), ossp_otp_item_get_label (it), NULL);
     }
+  /* the list just read is the project's OTP list, as it is on disk */
+  ossp_project_page_store_path (self, "otp.list", path);
+  ossp_project_page_set_dirty (self, FALSE);
 }
 
 static void
@@ -1613,7 +1633,13 @@ key_clicked_cb (OsspOtpPage *self)
   grid_row (GTK_GRID (grid), 0, _("First word"), word_box);
 
   d->format = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (format_names)), NULL));
-  grid_row (GTK_GRID (grid), 1, _("Byte order"), GTK_WIDGET (d->format));
+  {
+    GtkWidget *format_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+    gtk_widget_set_hexpand (GTK_WIDGET (d->format), TRUE);
+    gtk_box_append (GTK_BOX (format_box), GTK_WIDGET (d->format));
+    ossp_help_attach (format_box, OSSP_HELP_WORD_FORMAT);
+    grid_row (GTK_GRID (grid), 1, _("Byte order"), format_box);
+  }
 
   d->hex = GTK_PASSWORD_ENTRY (gtk_password_entry_new ());
   gtk_password_entry_set_show_peek_icon (d->hex, TRUE);
@@ -1691,6 +1717,58 @@ ossp_otp_page_set_chip (OsspOtpPage *self,
   sync_rows (self);
   revalidate (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CHIP]);
+}
+
+/* ---- project ---------------------------------------------------------------- */
+
+static void
+project_load (OsspProjectPage *page,
+              OsspProject     *project,
+              const char      *key)
+{
+  OsspOtpPage *self = OSSP_OTP_PAGE (page);
+  g_autofree char *list = NULL;
+
+  /* later changes of otp.list come from this page itself */
+  if (key != NULL)
+    return;
+  list = ossp_project_get_path (project, "otp.list");
+  ossp_otp_secret_clear (self->secret);
+  if (list != NULL && g_file_test (list, G_FILE_TEST_EXISTS))
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (list);
+      open_chosen (self, file, NULL);
+    }
+}
+
+/* The list goes where the project says, or next to the project as
+ * otp.json; an empty list the project does not name is not written. */
+static gboolean
+project_save_documents (OsspProjectPage  *page,
+                        OsspProject      *project,
+                        const char       *dir,
+                        GError          **error)
+{
+  OsspOtpPage *self = OSSP_OTP_PAGE (page);
+  g_autofree char *path = ossp_project_get_path (project, "otp.list");
+
+  if (!ossp_project_page_get_dirty (self))
+    return TRUE;
+  if (path == NULL && g_list_model_get_n_items (G_LIST_MODEL (self->secret)) == 0)
+    return TRUE;
+  if (path == NULL)
+    path = g_build_filename (dir, "otp.json", NULL);
+  if (!ossp_otp_secret_save_json (self->secret, path, OSSP_WRITE_FLAGS_OVERWRITE, error))
+    return FALSE;
+  ossp_project_set_path (project, "otp.list", path);
+  return TRUE;
+}
+
+static void
+project_page_iface_init (OsspProjectPageInterface *iface)
+{
+  iface->load = project_load;
+  iface->save_documents = project_save_documents;
 }
 
 static void
@@ -1795,6 +1873,12 @@ ossp_otp_page_init (OsspOtpPage *self)
   GtkWidget *placeholder;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* the toolbar wraps in a narrow window */
+  ossp_wrap_layout_apply (gtk_widget_get_parent (GTK_WIDGET (self->add_button)), 6, 6);
+  gtk_widget_set_margin_end (ossp_help_attach (GTK_WIDGET (self->summary_box), OSSP_HELP_BOARD_ID_WORD), 2);
+  gtk_widget_set_margin_end (ossp_help_attach (GTK_WIDGET (self->summary_box), OSSP_HELP_SECURE_CLOSED), 6);
+  /* the help buttons go under the summary in a narrow window */
+  ossp_wrap_layout_apply (GTK_WIDGET (self->summary_box), 8, 0);
 
   self->cancellable = g_cancellable_new ();
   self->placeholders = g_ptr_array_new_with_free_func (g_object_unref);

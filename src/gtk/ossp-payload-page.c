@@ -11,7 +11,9 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "ossp-help.h"
 #include "ossp-payload-page.h"
+#include "ossp-project-page.h"
 #include "ossp-window.h"
 
 typedef struct {
@@ -66,7 +68,10 @@ struct _OsspPayloadPage
   GtkStringList   *plan_rows;        /* row i = plan item i */
 };
 
-G_DEFINE_FINAL_TYPE (OsspPayloadPage, ossp_payload_page, ADW_TYPE_BIN)
+static void project_page_iface_init (OsspProjectPageInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (OsspPayloadPage, ossp_payload_page, ADW_TYPE_BIN,
+                               G_IMPLEMENT_INTERFACE (OSSP_TYPE_PROJECT_PAGE, project_page_iface_init))
 
 enum {
   PROP_0,
@@ -84,6 +89,12 @@ static const char * const file_hints[OSSP_PAYLOAD_PAGE_N_FILES] = {
   N_("publicKeysHashHashes.bin, 32 bytes (becomes the PKHTH in OTP 24..31)"),
   N_("148 bytes: OTP words 59..95 as little-endian words"),
   N_("Where the encrypted payload goes (not a secret: mode 0644)"),
+};
+
+/* the project key of each file input */
+static const char * const file_keys[OSSP_PAYLOAD_PAGE_N_FILES] = {
+  "payload.key", "payload.nonce", "payload.oem_public_key", "payload.pkh_table_hash",
+  "payload.secret_file", "payload.output",
 };
 
 static void update_state (OsspPayloadPage *self);
@@ -413,6 +424,7 @@ ossp_payload_page_set_file (OsspPayloadPage     *self,
 
   g_free (self->files[which].path);
   self->files[which].path = g_strdup (path);
+  ossp_project_page_store_path (self, file_keys[which], path);
   check_file (self, which);
   update_state (self);
 }
@@ -427,6 +439,32 @@ ossp_payload_page_get_problem (OsspPayloadPage     *self,
 
 /* ---- backup rows (MP2) -------------------------------------------------- */
 
+/* The project's backup[] entry of this memory gets the file and base; an
+ * entry without a list goes when its file does. */
+static void
+store_backup (OsspPayloadPage *self,
+              BackupInput     *b)
+{
+  OsspProject *project = ossp_project_page_get_project (self);
+  guint32 base = b->mem->bases[MIN (gtk_drop_down_get_selected (b->bases), b->mem->n_bases - 1)];
+  g_autofree char *list = NULL;
+  gint idx;
+
+  if (project == NULL)
+    return;
+  idx = ossp_project_find_backup (project, b->mem->kind);
+  if (idx >= 0)
+    list = ossp_project_get_backup_path (project, (guint) idx, "list");
+  if (b->path == NULL && list == NULL)
+    {
+      if (idx >= 0)
+        ossp_project_remove_backup (project, (guint) idx);
+      return;
+    }
+  ossp_project_set_backup (project, idx >= 0 ? (guint) idx : ossp_project_get_n_backups (project),
+                           list, b->path, base);
+}
+
 static void
 backup_base_changed_cb (GtkDropDown *dropdown, GParamSpec *pspec, OsspPayloadPage *self)
 {
@@ -434,7 +472,11 @@ backup_base_changed_cb (GtkDropDown *dropdown, GParamSpec *pspec, OsspPayloadPag
     {
       BackupInput *b = g_ptr_array_index (self->backups, i);
       if (b->bases == dropdown)
-        check_backup (self, b);
+        {
+          check_backup (self, b);
+          if (b->path != NULL)
+            store_backup (self, b);
+        }
     }
   update_state (self);
 }
@@ -516,6 +558,7 @@ ossp_payload_page_set_backup (OsspPayloadPage *self,
         if (b->mem->bases[j] == base)
           gtk_drop_down_set_selected (b->bases, j);
       check_backup (self, b);
+      store_backup (self, b);
     }
   update_state (self);
 }
@@ -643,8 +686,15 @@ rma_changed_cb (OsspPayloadPage *self)
 static void
 fsbl_changed_cb (OsspPayloadPage *self)
 {
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->fsbl_row));
+  guint32 v;
+
   check_entries (self);
   update_state (self);
+  if (*text == 0)
+    ossp_project_page_store_string (self, "payload.fsbl_min_version", NULL);
+  else if (ossp_parse_u32 (text, &v, NULL))
+    ossp_project_page_store_int (self, "payload.fsbl_min_version", v);
 }
 
 /* ---- inspector ---------------------------------------------------------- */
@@ -670,9 +720,9 @@ show_inspected (OsspPayloadPage *self, const char *error_text)
       g_autofree char *sha = ossp_hex_encode (ossp_payload_get_sha256 (p), 32);
       guint8 pkh[32];
 
-      g_string_append_printf (s, _("OSSP v%u, %s (DEV_ID 0x%03X), %" G_GSIZE_FORMAT " bytes, checksum OK\n"),
+      g_string_append_printf (s, _("OSSP v%u, %s (DEV_ID 0x%03X), %lu bytes, checksum OK\n"),
                               OSSP_PAYLOAD_CONTAINER_VERSION, ossp_chip_get_name (chip),
-                              ossp_chip_get_dev_id (chip), g_bytes_get_size (ossp_payload_get_bytes (p)));
+                              ossp_chip_get_dev_id (chip), (gulong) g_bytes_get_size (ossp_payload_get_bytes (p)));
       g_string_append_printf (s, "SHA-256 %s\n", sha);
       for (guint i = 0; i < ossp_payload_get_n_sections (p); i++)
         {
@@ -690,8 +740,8 @@ show_inspected (OsspPayloadPage *self, const char *error_text)
           g_string_append_printf (s, _("%s for OTP 24..31: %s\n"),
                                   ossp_chip_uses_pkh_table (chip) ? "PKHTH" : "PKH", pkh_hex);
         }
-      g_string_append_printf (s, _("Sent to the chip after the license: %" G_GSIZE_FORMAT " bytes\n"),
-                              g_bytes_get_size (blob));
+      g_string_append_printf (s, _("Sent to the chip after the license: %lu bytes\n"),
+                              (gulong) g_bytes_get_size (blob));
       if (ossp_payload_is_decrypted (p))
         {
           n_plan = ossp_payload_get_plan (p)->len;
@@ -896,9 +946,9 @@ build_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   else
     {
-      g_autofree char *msg = g_strdup_printf (_("Wrote %s (%" G_GSIZE_FORMAT " bytes, verified)"),
+      g_autofree char *msg = g_strdup_printf (_("Wrote %s (%lu bytes, verified)"),
                                               self->files[OSSP_PAYLOAD_PAGE_OUTPUT].path,
-                                              g_bytes_get_size (ossp_payload_get_bytes (p)));
+                                              (gulong) g_bytes_get_size (ossp_payload_get_bytes (p)));
       g_clear_object (&self->inspected);
       self->inspected = p;
       g_free (self->inspect_path);
@@ -1032,6 +1082,72 @@ setup_plan_view (OsspPayloadPage *self)
 }
 
 /* ---- GObject -------------------------------------------------------------- */
+
+/* ---- project ------------------------------------------------------------ */
+
+static gboolean
+wants (const char *key, const char *prefix)
+{
+  return key == NULL || g_str_has_prefix (key, prefix);
+}
+
+static void
+project_load (OsspProjectPage *page,
+              OsspProject     *project,
+              const char      *key)
+{
+  OsspPayloadPage *self = OSSP_PAYLOAD_PAGE (page);
+
+  if (wants (key, "payload.") || wants (key, "otp.secret_file") || wants (key, "chip"))
+    {
+      /* outputs a project names are rebuilt in place */
+      self->out_may_replace = TRUE;
+      for (guint i = 0; i < OSSP_PAYLOAD_PAGE_N_FILES; i++)
+        {
+          g_autofree char *path = i == OSSP_PAYLOAD_PAGE_SECRET ? ossp_project_get_payload_secret (project)
+                                                                : ossp_project_get_path (project, file_keys[i]);
+          if (g_strcmp0 (path, self->files[i].path) != 0)
+            ossp_payload_page_set_file (self, i, path);
+        }
+    }
+  if (key == NULL || g_str_equal (key, "payload.fsbl_min_version"))
+    {
+      g_autofree char *text = ossp_project_has (project, "payload.fsbl_min_version")
+        ? g_strdup_printf ("%" G_GINT64_FORMAT, ossp_project_get_int (project, "payload.fsbl_min_version", 0))
+        : g_strdup ("");
+      if (!g_str_equal (text, gtk_editable_get_text (GTK_EDITABLE (self->fsbl_row))))
+        gtk_editable_set_text (GTK_EDITABLE (self->fsbl_row), text);
+    }
+  if (key == NULL || g_str_equal (key, "payload.rma_file"))
+    {
+      guint32 rma = 0;
+      gboolean found = FALSE;
+      g_autofree char *text = NULL;
+      /* only the RMA file: the OTP list's RMA word shows on the OTP page */
+      if (ossp_project_has (project, "payload.rma_file") &&
+          ossp_project_get_rma (project, &rma, &found, NULL) && found)
+        text = g_strdup_printf ("0x%08X", rma);
+      gtk_editable_set_text (GTK_EDITABLE (self->rma_row), text ? text : "");
+      if (text)
+        ossp_secure_wipe (text, strlen (text));
+      rma = 0;
+    }
+  if (wants (key, "backup") || wants (key, "chip"))
+    for (guint i = 0; i < self->backups->len; i++)
+      {
+        BackupInput *b = g_ptr_array_index (self->backups, i);
+        gint idx = ossp_project_find_backup (project, b->mem->kind);
+        g_autofree char *file = idx >= 0 ? ossp_project_get_backup_path (project, (guint) idx, "file") : NULL;
+        guint32 base = idx >= 0 ? ossp_project_get_backup_base (project, (guint) idx) : 0;
+        ossp_payload_page_set_backup (self, b->mem->kind, file, base);
+      }
+}
+
+static void
+project_page_iface_init (OsspProjectPageInterface *iface)
+{
+  iface->load = project_load;
+}
 
 OsspChip *
 ossp_payload_page_get_chip (OsspPayloadPage *self)
@@ -1184,6 +1300,11 @@ ossp_payload_page_init (OsspPayloadPage *self)
   self->backups = g_ptr_array_new_with_free_func (backup_input_free);
   self->cancellable = g_cancellable_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
+  ossp_help_attach (GTK_WIDGET (self->files[OSSP_PAYLOAD_PAGE_NONCE].row), OSSP_HELP_NONCE);
+  ossp_help_attach (GTK_WIDGET (self->files[OSSP_PAYLOAD_PAGE_PUBKEY].row), OSSP_HELP_PKH_PKHTH);
+  ossp_help_attach (GTK_WIDGET (self->files[OSSP_PAYLOAD_PAGE_PKHTH].row), OSSP_HELP_PKH_PKHTH);
+  ossp_help_attach (gtk_widget_get_ancestor (GTK_WIDGET (self->summary_label), ADW_TYPE_PREFERENCES_GROUP),
+                    OSSP_HELP_SECURE_CLOSED);
   setup_plan_view (self);
   update_state (self);
 }

@@ -14,6 +14,9 @@
 #include <glib/gi18n.h>
 
 #include "ossp-provision-page.h"
+#include "ossp-help.h"
+#include "ossp-narrow.h"
+#include "ossp-project-page.h"
 #include "ossp-window.h"
 #include "ossp-link.h"
 #include "ossp-pcsc-hsm.h"
@@ -69,9 +72,14 @@ struct _OsspProvisionPage
   RunRow            *run;
   OsspProvisionResult last_result;
   AdwMessageDialog  *dialog;
+  gboolean           quiet_choice;    /* the page itself changes a dropdown */
 };
 
-G_DEFINE_FINAL_TYPE (OsspProvisionPage, ossp_provision_page, ADW_TYPE_BIN)
+static void project_page_iface_init (OsspProjectPageInterface *iface);
+static void port_selected_cb (OsspProvisionPage *self);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (OsspProvisionPage, ossp_provision_page, ADW_TYPE_BIN,
+                               G_IMPLEMENT_INTERFACE (OSSP_TYPE_PROJECT_PAGE, project_page_iface_init))
 
 enum {
   PROP_0,
@@ -194,7 +202,9 @@ refresh_ports (gpointer data)
       g_ptr_array_add (ids, g_strdup (ports[i]));
       g_ptr_array_add (labels, g_strdup (descs[i]));
     }
+  self->quiet_choice = TRUE;
   set_choices (self->port_dropdown, self->port_labels, self->port_ids, ids, labels);
+  self->quiet_choice = FALSE;
   return G_SOURCE_CONTINUE;
 }
 
@@ -231,14 +241,38 @@ show_inputs (OsspProvisionPage *self)
   set_subtitle (self->firmware_row, self->firmware_path);
 }
 
+/* @record: the user chose it, so the project takes it too */
+static void
+set_inputs (OsspProvisionPage *self,
+            const char        *payload,
+            const char        *firmware,
+            gboolean           record)
+{
+  if (payload != NULL)
+    {
+      g_free (self->payload_path);
+      self->payload_path = g_strdup (payload);
+      if (record)
+        ossp_project_page_store_path (self, "provision.payload", payload);
+    }
+  if (firmware != NULL)
+    {
+      g_free (self->firmware_path);
+      self->firmware_path = g_strdup (firmware);
+      if (record)
+        ossp_project_page_store_path (self, "provision.firmware", firmware);
+    }
+  show_inputs (self);
+}
+
 void
 ossp_provision_page_set_payload_file (OsspProvisionPage *self,
                                       const char        *path)
 {
   g_return_if_fail (OSSP_IS_PROVISION_PAGE (self));
-  g_free (self->payload_path);
-  self->payload_path = g_strdup (path);
-  show_inputs (self);
+  if (path == NULL)
+    g_clear_pointer (&self->payload_path, g_free);
+  set_inputs (self, path, NULL, TRUE);
 }
 
 void
@@ -246,9 +280,9 @@ ossp_provision_page_set_firmware_file (OsspProvisionPage *self,
                                        const char        *path)
 {
   g_return_if_fail (OSSP_IS_PROVISION_PAGE (self));
-  g_free (self->firmware_path);
-  self->firmware_path = g_strdup (path);
-  show_inputs (self);
+  if (path == NULL)
+    g_clear_pointer (&self->firmware_path, g_free);
+  set_inputs (self, NULL, path, TRUE);
 }
 
 static const char *
@@ -296,10 +330,12 @@ demo_done (GObject      *source,
   self->demo = demo;
   if (fill || self->payload_path == NULL)
     {
-      ossp_provision_page_set_payload_file (self, demo->payload);
-      ossp_provision_page_set_firmware_file (self, demo->firmware);
+      /* the example set-up at start is not a choice the project should keep */
+      set_inputs (self, demo->payload, demo->firmware, fill);
+      self->quiet_choice = !fill;
       select_id (self->hsm_dropdown, self->hsm_ids, "demo");
       select_id (self->port_dropdown, self->port_ids, "sim");
+      self->quiet_choice = FALSE;
     }
 }
 
@@ -1017,10 +1053,16 @@ ossp_provision_page_init (OsspProvisionPage *self)
   self->hsm_labels = gtk_string_list_new (NULL);
   gtk_drop_down_set_model (self->port_dropdown, G_LIST_MODEL (self->port_labels));
   gtk_drop_down_set_model (self->hsm_dropdown, G_LIST_MODEL (self->hsm_labels));
+  /* long port and HSM names must not make the page wider than a phone */
+  ossp_narrow_drop_down (self->port_dropdown);
+  ossp_narrow_drop_down (self->hsm_dropdown);
   g_object_unref (self->port_labels);
   g_object_unref (self->hsm_labels);
   refresh_ports (self);
   refresh_hsms (self);
+  g_signal_connect_swapped (self->port_dropdown, "notify::selected", G_CALLBACK (port_selected_cb), self);
+  ossp_help_attach (gtk_widget_get_ancestor (GTK_WIDGET (self->payload_row), ADW_TYPE_PREFERENCES_GROUP),
+                    OSSP_HELP_SECURE_CLOSED);
   /* boards come and go: follow them */
   self->refresh_id = g_timeout_add_seconds (REFRESH_SECONDS, refresh_ports, self);
   set_busy (self, FALSE);
@@ -1034,6 +1076,61 @@ GtkWidget *
 ossp_provision_page_new (void)
 {
   return g_object_new (OSSP_TYPE_PROVISION_PAGE, NULL);
+}
+
+/* ---- project ---- */
+
+static void
+port_selected_cb (OsspProvisionPage *self)
+{
+  const char *port = selected_id (self->port_dropdown, self->port_ids);
+  if (port != NULL && !self->quiet_choice)
+    ossp_project_page_store_string (self, "provision.port", port);
+}
+
+static void
+project_load (OsspProjectPage *page,
+              OsspProject     *project,
+              const char      *key)
+{
+  OsspProvisionPage *self = OSSP_PROVISION_PAGE (page);
+  gboolean all = key == NULL;
+
+  /* the payload and firmware a project makes are what it provisions */
+  if (all || g_str_equal (key, "provision.payload") || g_str_equal (key, "payload.output"))
+    {
+      g_autofree char *path = ossp_project_get_path (project, "provision.payload");
+      if (path == NULL)
+        path = ossp_project_get_path (project, "payload.output");
+      if (path != NULL)
+        ossp_provision_page_set_payload_file (self, path);
+    }
+  if (all || g_str_equal (key, "provision.firmware") || g_str_equal (key, "image.output"))
+    {
+      g_autofree char *path = ossp_project_get_path (project, "provision.firmware");
+      if (path == NULL)
+        path = ossp_project_get_path (project, "image.output");
+      if (path != NULL)
+        ossp_provision_page_set_firmware_file (self, path);
+    }
+  if ((all || g_str_equal (key, "provision.port")) && ossp_project_has (project, "provision.port"))
+    ossp_provision_page_select_port (self, ossp_project_get_string (project, "provision.port"));
+  if (all || g_str_equal (key, "provision.audit_log"))
+    {
+      g_autofree char *log = ossp_project_get_path (project, "provision.audit_log");
+      if (log != NULL && !self->busy)
+        {
+          g_free (self->audit_path);
+          self->audit_path = g_steal_pointer (&log);
+          refresh_audit (self);
+        }
+    }
+}
+
+static void
+project_page_iface_init (OsspProjectPageInterface *iface)
+{
+  iface->load = project_load;
 }
 
 gboolean

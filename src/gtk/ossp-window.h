@@ -22,6 +22,22 @@ OsspWindow *ossp_window_new          (OsspApplication *application);
 OsspChip   *ossp_window_get_chip     (OsspWindow      *self);
 void        ossp_window_set_chip_id  (OsspWindow      *self,
                                       const char      *chip_id);
+/* The project every page reads and writes; never NULL. Setting NULL
+ * starts a new, untitled one. */
+OsspProject *ossp_window_get_project (OsspWindow      *self);
+void        ossp_window_set_project  (OsspWindow      *self,
+                                      OsspProject     *project);
+/* Without questions (the actions ask about unsaved changes first):
+ * problems found while opening are shown in a dialog. */
+gboolean    ossp_window_open_project (OsspWindow      *self,
+                                      const char      *path,
+                                      GError         **error);
+/* Saves the pages' lists, then the project, to @path (NULL: its file). */
+gboolean    ossp_window_save_project (OsspWindow      *self,
+                                      const char      *path,
+                                      GError         **error);
+/* The project or a page's list has unsaved changes. */
+gboolean    ossp_window_get_modified (OsspWindow      *self);
 void        ossp_window_show_page    (OsspWindow      *self,
                                       const char      *name);
 /* Pages report success and failures here, so every page looks the same. */
