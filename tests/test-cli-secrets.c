@@ -902,6 +902,7 @@ static const char *secret_free_commands[] = {
                 * never file contents */
   "sim",       /* the simulated chip: showing its fuses is what it is for (a test
                 * bench, never given production secrets) */
+  "doctor",    /* looks at the machine (readers, devices, permissions), reads no secret */
   NULL
 };
 static const char *secret_commands[] = {
