@@ -639,7 +639,15 @@ run_cell_sigint (const Row *row)
         }
     }
   g_assert_true (g_subprocess_wait (p, NULL, NULL));
-  g_assert_true (sent);
+  /* On a loaded machine a short step can pass without a progress event of
+   * its own (events are coalesced): then no signal was sent and the cell
+   * is skipped, never judged as a cancel that did not happen. */
+  if (!sent)
+    {
+      g_test_skip_printf ("step \"%s\" was not reported before the run ended: no SIGINT was sent",
+                          row->cancel_step);
+      return;
+    }
   /* the CLI exits normally: the signal became a cancel, not a kill */
   g_assert_true (g_subprocess_get_if_exited (p));
 
