@@ -117,6 +117,8 @@ ossp_test_run_json (OsspTestRun *run)
 
   if (!json_parser_load_from_data (parser, run->out, -1, &error))
     g_error ("CLI output is not JSON (%s):\n%s\nstderr:\n%s", error->message, run->out, run->err);
+  if (json_parser_get_root (parser) == NULL)
+    g_error ("CLI printed no JSON (exit %d); stderr:\n%s", run->exit_status, run->err);
   return json_parser_steal_root (parser);
 }
 

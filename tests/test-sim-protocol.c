@@ -95,7 +95,7 @@ run (Fx *fx)
   gsize len;
   const guint8 *got = g_bytes_get_data (out, &len);
 
-  if (len != fx->want->len || memcmp (got, fx->want->data, len) != 0)
+  if (len != fx->want->len || (len > 0 && memcmp (got, fx->want->data, len) != 0))
     {
       GString *a = g_string_new (NULL), *b = g_string_new (NULL);
       for (gsize i = 0; i < fx->want->len; i++)

@@ -745,7 +745,9 @@ ossp_cli_provision (OsspCli *cli, int argc, char **argv)
   g_autofree char *hsm_label = NULL;
   Batch batch = { 0 };
   int n_args = (int) args->len - 1;
-  char **args_v = (char **) args->pdata;
+  /* GOption drops the words it parses from this vector without freeing them:
+   * parse a copy of the pointers, args keeps owning every string */
+  g_autofree char **args_v = g_memdup2 (args->pdata, args->len * sizeof (char *));
   int exit_code;
 
   /* a closed pipe on our output (| head) must not kill a chip mid-burn */

@@ -474,6 +474,15 @@ typedef struct {
   guint     halt_ms;
 } ServeOptions;
 
+/* GOption fills these with strings of its own */
+static void
+serve_options_clear (ServeOptions *o)
+{
+  g_clear_pointer (&o->state, g_free);
+  g_clear_pointer (&o->faults, g_strfreev);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ServeOptions, serve_options_clear)
+
 static OsspSimBoard *
 serve_board (OsspCli        *cli,
              ServeOptions   *o,
@@ -505,7 +514,7 @@ sim_uart (OsspCli *cli, int argc, char **argv)
   g_autoptr(OsspSimUart) uart = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree char *link = NULL, *slave_path = NULL, *fault_text = NULL;
-  ServeOptions o = { 0 };
+  g_auto(ServeOptions) o = { 0 };
   OsspSimUartOptions uo;
   gint baud = 0, byte_timeout = OSSP_SIM_UART_DEFAULT_BYTE_TIMEOUT_MS, reset_delay = 0, boot_delay = 0;
   gint halt = OSSP_SIM_UART_DEFAULT_HALT_RESET_MS;
@@ -633,7 +642,7 @@ sim_usb (OsspCli *cli, int argc, char **argv)
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) child = NULL;
   g_autofree char *preload = NULL, *root = NULL;
-  ServeOptions o = { 0 };
+  g_auto(ServeOptions) o = { 0 };
   gboolean ignored_usb = FALSE;
   gint halt = OSSP_SIM_UART_DEFAULT_HALT_RESET_MS;
   GOptionEntry entries[] = {
