@@ -45,7 +45,9 @@ APP="$root/bin/openssp-gtk" \
 xvfb-run -a -s '-screen 0 1280x1024x24' sh -c '
   "$APP" & pid=$!
   i=0
-  while [ $i -lt 100 ]; do
+  # up to 60 s: a sanitizer build on a busy machine starts slowly; a
+  # healthy start returns as soon as the window is mapped
+  while [ $i -lt 600 ]; do
     id=$(xwininfo -root -tree 2>/dev/null | grep "OpenSSP" | awk "{print \$1}" | head -1)
     if [ -n "$id" ] && xwininfo -id "$id" | grep -q "Map State: IsViewable" &&
        [ "$(xwininfo -id "$id" | awk "/Width:/ {print \$2}")" -gt 100 ]; then
@@ -61,5 +63,5 @@ xvfb-run -a -s '-screen 0 1280x1024x24' sh -c '
     sleep 0.1; i=$((i + 1))
   done
   kill $pid
-  echo "no OpenSSP window after 10 s" >&2
+  echo "no OpenSSP window after 60 s" >&2
   exit 1'

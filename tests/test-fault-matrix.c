@@ -294,14 +294,15 @@ fill_disk (const char *dir)
   close (fd);
 }
 
+/* "step-started": every step, even one a fast run has already left */
 static void
-progress_cb (OsspProgress *progress, gpointer data)
+step_started_cb (OsspProgress *progress,
+                 const char   *step,
+                 const char   *title,
+                 gpointer      data)
 {
   Hooks *h = data;
-  g_autofree char *step = ossp_progress_dup_step_id (progress);
 
-  if (step == NULL)
-    return;
   if (h->cancel_step && g_str_equal (step, h->cancel_step))
     g_cancellable_cancel (h->cancel);
   if (h->fill_step && !h->filled && g_str_equal (step, h->fill_step))
@@ -322,7 +323,7 @@ run_prov (OsspProvisioner *prov, Hooks *h, GError **error)
 {
   g_autoptr(GAsyncResult) res = NULL;
 
-  g_signal_connect (ossp_provisioner_get_progress (prov), "changed", G_CALLBACK (progress_cb), h);
+  g_signal_connect (ossp_provisioner_get_progress (prov), "step-started", G_CALLBACK (step_started_cb), h);
   ossp_provisioner_run_async (prov, h->cancel, run_done, &res);
   while (res == NULL)
     g_main_context_iteration (NULL, TRUE);
