@@ -21,12 +21,10 @@ ossp_page_get_window (gpointer page)
 /* ---- toasts ---- */
 
 void
-ossp_page_toast (gpointer    page,
-                 const char *format,
-                 ...)
+ossp_page_toast (gpointer page, const char *format, ...)
 {
-  g_autofree char *message = NULL;
   va_list args;
+  g_autofree char *message = NULL;
 
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
@@ -183,12 +181,22 @@ add_filter (GtkFileChooser *chooser,
 static void
 choose (gpointer              page,
         const OsspFileChoice *choice,
-        ChooserRequest       *req)
+        OsspPageFileFunc      file_func,
+        OsspPageFilesFunc     files_func,
+        gpointer              user_data,
+        GDestroyNotify        user_data_free)
 {
+  ChooserRequest *req;
   GtkFileChooserNative *native;
   GtkFileChooser *chooser;
 
+  g_return_if_fail (GTK_IS_WIDGET (page) && (file_func != NULL || files_func != NULL));
+  req = g_new0 (ChooserRequest, 1);
   req->page = page;
+  req->file_func = file_func;
+  req->files_func = files_func;
+  req->user_data = user_data;
+  req->user_data_free = user_data_free;
   native = gtk_file_chooser_native_new (choice->title, ossp_page_get_window (page), choice->action,
                                         choice->accept_label, _("_Cancel"));
   chooser = GTK_FILE_CHOOSER (native);
@@ -217,35 +225,17 @@ choose (gpointer              page,
 }
 
 void
-ossp_page_choose_file (gpointer              page,
-                       const OsspFileChoice *choice,
-                       OsspPageFileFunc      func,
-                       gpointer              user_data,
-                       GDestroyNotify        user_data_free)
+ossp_page_choose_file (gpointer page, const OsspFileChoice *choice, OsspPageFileFunc func,
+                       gpointer user_data, GDestroyNotify user_data_free)
 {
-  ChooserRequest *req = g_new0 (ChooserRequest, 1);
-
-  g_return_if_fail (GTK_IS_WIDGET (page) && func != NULL);
-  req->file_func = func;
-  req->user_data = user_data;
-  req->user_data_free = user_data_free;
-  choose (page, choice, req);
+  choose (page, choice, func, NULL, user_data, user_data_free);
 }
 
 void
-ossp_page_choose_files (gpointer              page,
-                        const OsspFileChoice *choice,
-                        OsspPageFilesFunc     func,
-                        gpointer              user_data,
-                        GDestroyNotify        user_data_free)
+ossp_page_choose_files (gpointer page, const OsspFileChoice *choice, OsspPageFilesFunc func,
+                        gpointer user_data, GDestroyNotify user_data_free)
 {
-  ChooserRequest *req = g_new0 (ChooserRequest, 1);
-
-  g_return_if_fail (GTK_IS_WIDGET (page) && func != NULL);
-  req->files_func = func;
-  req->user_data = user_data;
-  req->user_data_free = user_data_free;
-  choose (page, choice, req);
+  choose (page, choice, NULL, func, user_data, user_data_free);
 }
 
 /* ---- worker jobs ---- */
@@ -267,21 +257,19 @@ job_free (Job *job)
 }
 
 static void
-job_thread (GTask        *task,
-            gpointer      source_object,
-            gpointer      task_data,
-            GCancellable *cancellable)
+job_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
 {
   Job *job = task_data;
   GError *error = NULL;
   gpointer result = job->func (job->data, cancellable, &error);
 
-  if (result != NULL)
-    g_task_return_pointer (task, result, job->result_free);
-  else if (error != NULL)
+  /* a failed job that forgot to say why still fails */
+  if (result == NULL && error == NULL)
+    error = g_error_new_literal (OSSP_ERROR, OSSP_ERROR_FAILED, "The job failed without saying why");
+  if (result == NULL)
     g_task_return_error (task, error);
   else
-    g_task_return_new_error (task, OSSP_ERROR, OSSP_ERROR_FAILED, "The job failed without saying why");
+    g_task_return_pointer (task, result, job->result_free);
 }
 
 static void
