@@ -316,18 +316,13 @@ monitor_changed_cb (OsspPcscMonitor *monitor,
 }
 
 static gpointer
-list_readers_job (gpointer       job_data,
-                  GCancellable  *cancellable,
-                  GError       **error)
+list_readers_job (gpointer job_data, GCancellable *cancellable, GError **error)
 {
   return ossp_pcsc_list_readers (error);
 }
 
 static void
-list_readers_done (gpointer      page,
-                   gpointer      result,
-                   const GError *error,
-                   gpointer      job_data)
+list_readers_done (gpointer page, gpointer result, const GError *error, gpointer job_data)
 {
   g_autoptr(GPtrArray) readers = result;
 

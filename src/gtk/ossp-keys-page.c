@@ -286,9 +286,7 @@ generate_data_free (GenerateData *data)
 }
 
 static gpointer
-generate_job (gpointer       job_data,
-              GCancellable  *cancellable,
-              GError       **error)
+generate_job (gpointer job_data, GCancellable *cancellable, GError **error)
 {
   GenerateData *data = job_data;
   g_autoptr(OsspKeys) keys = NULL;
@@ -314,10 +312,7 @@ set_busy (OsspKeysPage *self,
 static void store_key_files (OsspKeysPage *self);
 
 static void
-generate_done (gpointer      page,
-               gpointer      result,
-               const GError *error,
-               gpointer      job_data)
+generate_done (gpointer page, gpointer result, const GError *error, gpointer job_data)
 {
   OsspKeysPage *self = page;
   g_autoptr(OsspKeys) keys = result;
