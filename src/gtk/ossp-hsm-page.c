@@ -188,31 +188,42 @@ show_info (OsspHsmPage *self)
     gtk_level_bar_set_value (self->counter_bar, 0);
 }
 
-static void
-info_ready_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+/* Every info read ends here: the page shows what it got (or nothing). */
+static OsspHsmInfo *
+info_finish (OsspHsmPage   *self,
+             GObject       *source,
+             GAsyncResult  *result,
+             GError       **error)
 {
-  g_autoptr(OsspHsmPage) self = user_data;
-  g_autoptr(GError) error = NULL;
-  OsspHsmInfo *info = ossp_hsm_get_info_finish (OSSP_HSM (source), result, &error);
+  OsspHsmInfo *info = ossp_hsm_get_info_finish (OSSP_HSM (source), result, error);
 
   set_busy (self, FALSE);
   if (OSSP_HSM (source) != self->hsm)
     {
       /* the user switched HSM meanwhile: this answer is stale */
       ossp_hsm_info_free (info);
-      return;
+      return NULL;
     }
   g_clear_pointer (&self->info, ossp_hsm_info_free);
   self->info = info;
   show_info (self);
-  if (info == NULL)
-    ossp_page_toast_error (self, error);
+  return info;
 }
 
 static void
-read_info (OsspHsmPage *self)
+info_ready_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(OsspHsmPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (info_finish (self, source, result, &error) == NULL)
+    ossp_page_toast_error (self, error);
+}
+
+/* The page's HSM, made on first use; @callback gets a ref on the page. */
+static void
+ask_info (OsspHsmPage         *self,
+          GAsyncReadyCallback  callback)
 {
   g_autoptr(GError) error = NULL;
   OsspHsm *hsm = ensure_hsm (self, &error);
@@ -223,7 +234,13 @@ read_info (OsspHsmPage *self)
       return;
     }
   set_busy (self, TRUE);
-  ossp_hsm_get_info_async (hsm, self->cancellable, info_ready_cb, g_object_ref (self));
+  ossp_hsm_get_info_async (hsm, self->cancellable, callback, g_object_ref (self));
+}
+
+static void
+read_info (OsspHsmPage *self)
+{
+  ask_info (self, info_ready_cb);
 }
 
 static void
@@ -389,38 +406,37 @@ update_file_rows (OsspHsmPage *self)
     }
 }
 
-void
-ossp_hsm_page_set_perso_file (OsspHsmPage *self,
-                              const char  *path)
+/* @store: the page's copy; @key: where the project keeps the path */
+static void
+set_file (OsspHsmPage  *self,
+          char        **store,
+          const char   *key,
+          const char   *path)
 {
   g_return_if_fail (OSSP_IS_HSM_PAGE (self));
-  g_free (self->perso_path);
-  self->perso_path = g_strdup (path);
-  ossp_project_page_store_path (self, "hsm.perso_file", path);
+  g_free (*store);
+  *store = g_strdup (path);
+  ossp_project_page_store_path (self, key, path);
   update_file_rows (self);
 }
 
 void
-ossp_hsm_page_set_key_file (OsspHsmPage *self,
-                            const char  *path)
+ossp_hsm_page_set_perso_file (OsspHsmPage *self, const char *path)
 {
-  g_return_if_fail (OSSP_IS_HSM_PAGE (self));
-  g_free (self->key_path);
-  self->key_path = g_strdup (path);
-  /* the HSM gets the payload's own key and nonce */
-  ossp_project_page_store_path (self, "payload.key", path);
-  update_file_rows (self);
+  set_file (self, &self->perso_path, "hsm.perso_file", path);
+}
+
+/* the HSM gets the payload's own key and nonce */
+void
+ossp_hsm_page_set_key_file (OsspHsmPage *self, const char *path)
+{
+  set_file (self, &self->key_path, "payload.key", path);
 }
 
 void
-ossp_hsm_page_set_nonce_file (OsspHsmPage *self,
-                              const char  *path)
+ossp_hsm_page_set_nonce_file (OsspHsmPage *self, const char *path)
 {
-  g_return_if_fail (OSSP_IS_HSM_PAGE (self));
-  g_free (self->nonce_path);
-  self->nonce_path = g_strdup (path);
-  ossp_project_page_store_path (self, "payload.nonce", path);
-  update_file_rows (self);
+  set_file (self, &self->nonce_path, "payload.nonce", path);
 }
 
 typedef void (*SetFileFunc) (OsspHsmPage *self, const char *path);
@@ -493,9 +509,7 @@ collect_params (OsspHsmPage  *self,
 }
 
 static void
-provision_done_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+provision_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(OsspHsmPage) self = user_data;
   g_autoptr(GError) error = NULL;
@@ -562,18 +576,12 @@ show_plan (OsspHsmPage *self)
 
 /* Fresh info first: the plan names the card and refuses a locked one. */
 static void
-plan_info_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+plan_info_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(OsspHsmPage) self = user_data;
   g_autoptr(GError) error = NULL;
-  OsspHsmInfo *info = ossp_hsm_get_info_finish (OSSP_HSM (source), result, &error);
+  OsspHsmInfo *info = info_finish (self, source, result, &error);
 
-  set_busy (self, FALSE);
-  g_clear_pointer (&self->info, ossp_hsm_info_free);
-  self->info = info;
-  show_info (self);
   if (self->pending == NULL)
     return;   /* answered meanwhile (page closed, or another dialog) */
   if (info == NULL)
@@ -595,17 +603,15 @@ static void
 provision_clicked_cb (OsspHsmPage *self)
 {
   g_autoptr(GError) error = NULL;
-  OsspHsm *hsm;
 
   g_clear_pointer (&self->pending, ossp_hsm_provisioning_free);
   self->pending = collect_params (self, &error);
-  if (self->pending == NULL || (hsm = ensure_hsm (self, &error)) == NULL)
+  if (self->pending == NULL)
     {
       ossp_page_toast_error (self, error);
       return;
     }
-  set_busy (self, TRUE);
-  ossp_hsm_get_info_async (hsm, self->cancellable, plan_info_cb, g_object_ref (self));
+  ask_info (self, plan_info_cb);
 }
 
 /* ---- GObject ---- */
