@@ -879,11 +879,8 @@ read_data_done (gpointer page, gpointer result, const GError *error, gpointer jo
   FileJob *job = job_data;
 
   set_busy (self, FALSE);
-  if (result == NULL)
-    {
-      ossp_page_toast_error (self, error);
-      return;
-    }
+  if (ossp_page_job_failed (self, result, error))
+    return;
   g_clear_pointer (&self->file_data, g_bytes_unref);
   g_free (self->file_path);
   self->file_data = result;

@@ -321,11 +321,8 @@ generate_done (gpointer page, gpointer result, const GError *error, gpointer job
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   set_busy (self, FALSE);
-  if (keys == NULL)
-    {
-      ossp_page_toast_error (self, error);
-      return;
-    }
+  if (ossp_page_job_failed (self, keys, error))
+    return;
   g_set_object (&self->keys, keys);
   show_results (self);
   store_key_files (self);

@@ -1133,11 +1133,8 @@ write_done (gpointer page, gpointer result, const GError *error, gpointer job_da
   WriteJob *job = job_data;
 
   set_busy (self, FALSE);
-  if (result == NULL)
-    {
-      ossp_page_toast_error (self, error);
-      return;
-    }
+  if (ossp_page_job_failed (self, result, error))
+    return;
   ossp_widget_toast (GTK_WIDGET (self), job->done_message);
   ossp_project_page_store_path (self, job->project_key, job->path);
   if (g_str_equal (job->project_key, "otp.list"))
@@ -1233,11 +1230,8 @@ load_list_done (gpointer page, gpointer result, const GError *error, gpointer jo
   guint n;
 
   set_busy (self, FALSE);
-  if (loaded == NULL)
-    {
-      ossp_page_toast_error (self, error);
-      return;
-    }
+  if (ossp_page_job_failed (self, loaded, error))
+    return;
   chip = ossp_otp_secret_get_chip (loaded);
   /* a list for another chip switches the whole window to that chip */
   if (!g_str_equal (ossp_chip_get_id (chip), ossp_chip_get_id (self->chip)))
@@ -1314,9 +1308,7 @@ read_secret_done (gpointer page, gpointer result, const GError *error, gpointer 
   g_autoptr(OsspSecret) secret = result;
 
   set_busy (page, FALSE);
-  if (secret == NULL)
-    ossp_page_toast_error (page, error);
-  else
+  if (!ossp_page_job_failed (page, secret, error))
     job->func (page, secret, job->data);
 }
 

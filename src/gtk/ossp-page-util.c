@@ -284,6 +284,17 @@ job_done_cb (GObject      *source,
   job->done (source, value, error, job->data);
 }
 
+gboolean
+ossp_page_job_failed (gpointer      page,
+                      gconstpointer result,
+                      const GError *error)
+{
+  if (result != NULL)
+    return FALSE;
+  ossp_page_toast_error (page, error);
+  return TRUE;
+}
+
 void
 ossp_page_run_job (gpointer         page,
                    GCancellable    *cancellable,

@@ -95,6 +95,12 @@ typedef void     (*OsspPageDoneFunc) (gpointer       page,
                                       const GError  *error,
                                       gpointer       job_data);
 
+/* For @done: TRUE when the job failed, after toasting why (unless it was
+ * cancelled). */
+gboolean          ossp_page_job_failed       (gpointer              page,
+                                              gconstpointer         result,
+                                              const GError         *error);
+
 /* The page is kept alive until @done has run. A cancelled @cancellable
  * makes @done see G_IO_ERROR_CANCELLED (the result is freed with
  * @result_free). */

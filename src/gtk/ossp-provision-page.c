@@ -300,11 +300,8 @@ demo_done (gpointer page, gpointer result, const GError *error, gpointer job_dat
   gboolean fill = ((DemoJob *) job_data)->fill;
   OsspDemo *demo = result;
 
-  if (demo == NULL)
-    {
-      ossp_page_toast_error (self, error);
-      return;
-    }
+  if (ossp_page_job_failed (self, demo, error))
+    return;
   g_clear_pointer (&self->demo, ossp_demo_free);
   self->demo = demo;
   if (fill || self->payload_path == NULL)
