@@ -632,8 +632,9 @@ value_bind_cb (GtkListItemFactory *factory, GtkListItem *li, OsspOtpPage *self)
   set_bound_word (entry, word);
 }
 
+/* value entries and lock switches: a recycled cell commits nothing */
 static void
-value_unbind_cb (GtkListItemFactory *factory, GtkListItem *li, OsspOtpPage *self)
+word_unbind_cb (GtkListItemFactory *factory, GtkListItem *li, OsspOtpPage *self)
 {
   set_bound_word (gtk_list_item_get_child (li), G_MAXUINT);
 }
@@ -673,12 +674,6 @@ lock_bind_cb (GtkListItemFactory *factory, GtkListItem *li, OsspOtpPage *self)
   else
     gtk_widget_set_tooltip_text (sw, _("Permanently lock this word after writing it: it can "
                                        "never change again"));
-}
-
-static void
-lock_unbind_cb (GtkListItemFactory *factory, GtkListItem *li, OsspOtpPage *self)
-{
-  set_bound_word (gtk_list_item_get_child (li), G_MAXUINT);
 }
 
 static void
@@ -746,13 +741,21 @@ dialog_data_free (gpointer  data,
   g_free (d);
 }
 
-static AdwMessageDialog *
+/* @data: a WordDialog, RmaDialog or KeyDialog; it goes with the dialog,
+ * whose "Set" and "Cancel" reach @response */
+static void
 new_dialog (OsspOtpPage *self,
+            gpointer     data,
             const char  *heading,
             const char  *body,
-            GtkWidget   *extra)
+            GtkWidget   *extra,
+            GCallback    response)
 {
-  return ossp_page_dialog_new (self, heading, body, "set", _("_Set"), ADW_RESPONSE_SUGGESTED, extra);
+  DialogData *d = data;
+
+  d->self = g_object_ref (self);
+  d->dialog = ossp_page_dialog_new (self, heading, body, "set", _("_Set"), ADW_RESPONSE_SUGGESTED, extra);
+  g_signal_connect_data (d->dialog, "response", response, d, dialog_data_free, 0);
 }
 
 static void
@@ -876,9 +879,7 @@ word_dialog_update (WordDialog *d)
 }
 
 static void
-word_dialog_response_cb (AdwMessageDialog *dialog,
-                         const char       *response,
-                         WordDialog       *d)
+word_dialog_response_cb (AdwMessageDialog *dialog, const char *response, WordDialog *d)
 {
   g_autoptr(GError) error = NULL;
   guint32 v = 0;
@@ -904,7 +905,6 @@ open_word_dialog (OsspOtpPage *self,
   gboolean user = ossp_chip_has_user_lock_flags (self->chip);
   guint first, last;
 
-  d->self = g_object_ref (self);
   editable_range (self, &first, &last);
   d->word = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (first, last, 1));
   gtk_widget_set_name (GTK_WIDGET (d->word), "otp-dialog-word");
@@ -953,13 +953,11 @@ open_word_dialog (OsspOtpPage *self,
   gtk_label_set_max_width_chars (d->check, 50);
   gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (d->check), 0, 4, 2, 1);
 
-  d->dialog = new_dialog (self, old ? _("Edit OTP word") : _("Set an OTP word"),
-                          _("The value the SSP will burn into this word."), grid);
+  new_dialog (self, d, old ? _("Edit OTP word") : _("Set an OTP word"),
+              _("The value the SSP will burn into this word."), grid, G_CALLBACK (word_dialog_response_cb));
   g_signal_connect_swapped (d->word, "value-changed", G_CALLBACK (word_dialog_update), d);
   g_signal_connect_swapped (d->value, "changed", G_CALLBACK (word_dialog_update), d);
   g_signal_connect_swapped (d->lock, "toggled", G_CALLBACK (word_dialog_update), d);
-  g_signal_connect_data (d->dialog, "response", G_CALLBACK (word_dialog_response_cb), d,
-                         dialog_data_free, 0);
   word_dialog_update (d);
   gtk_window_present (GTK_WINDOW (d->dialog));
 }
@@ -1031,9 +1029,7 @@ rma_dialog_update (RmaDialog *d)
 }
 
 static void
-rma_dialog_response_cb (AdwMessageDialog *dialog,
-                        const char       *response,
-                        RmaDialog        *d)
+rma_dialog_response_cb (AdwMessageDialog *dialog, const char *response, RmaDialog *d)
 {
   g_autoptr(GError) error = NULL;
   guint32 v = 0;
@@ -1055,7 +1051,6 @@ rma_clicked_cb (OsspOtpPage *self)
                                            ossp_chip_get_rma_mask (self->chip) == G_MAXUINT32
                                            ? _("all 32 bits") : _("the low 30 bits"));
 
-  d->self = g_object_ref (self);
   d->value = GTK_ENTRY (gtk_entry_new ());
   gtk_widget_set_name (GTK_WIDGET (d->value), "otp-rma-value");
   gtk_widget_add_css_class (GTK_WIDGET (d->value), "hex-value");
@@ -1065,10 +1060,8 @@ rma_clicked_cb (OsspOtpPage *self)
   gtk_label_set_wrap (d->check, TRUE);
   gtk_label_set_xalign (d->check, 0);
   gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (d->check), 0, 1, 2, 1);
-  d->dialog = new_dialog (self, _("RMA password"), body, grid);
+  new_dialog (self, d, _("RMA password"), body, grid, G_CALLBACK (rma_dialog_response_cb));
   g_signal_connect_swapped (d->value, "changed", G_CALLBACK (rma_dialog_update), d);
-  g_signal_connect_data (d->dialog, "response", G_CALLBACK (rma_dialog_response_cb), d,
-                         dialog_data_free, 0);
   rma_dialog_update (d);
   gtk_window_present (GTK_WINDOW (d->dialog));
 }
@@ -1320,13 +1313,9 @@ read_secret_file (OsspOtpPage   *self,
                   gpointer       data,
                   GDestroyNotify data_free)
 {
-  ReadJob *job = g_new0 (ReadJob, 1);
+  ReadJob *job = g_new (ReadJob, 1);
 
-  job->path = g_strdup (path);
-  job->expected = expected;
-  job->func = func;
-  job->data = data;
-  job->data_free = data_free;
+  *job = (ReadJob) { g_strdup (path), expected, func, data, data_free };
   set_busy (self, TRUE);
   ossp_page_run_job (self, self->cancellable, read_secret_job, job, (GDestroyNotify) read_job_free,
                      (GDestroyNotify) ossp_secret_free, read_secret_done);
@@ -1474,9 +1463,7 @@ key_from_file_cb (GtkButton *button,
 }
 
 static void
-key_dialog_response_cb (AdwMessageDialog *dialog,
-                        const char       *response,
-                        KeyDialog        *d)
+key_dialog_response_cb (AdwMessageDialog *dialog, const char *response, KeyDialog *d)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(OsspSecret) key = key_dialog_key (d);
@@ -1506,7 +1493,6 @@ key_clicked_cb (OsspOtpPage *self)
 
   for (guint i = 0; formats[i]; i++)
     gtk_string_list_append (format_names, _(formats[i]));
-  d->self = g_object_ref (self);
   editable_range (self, &first, &last);
   d->word = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (first, last, 1));
   gtk_widget_set_name (GTK_WIDGET (d->word), "otp-key-word");
@@ -1544,15 +1530,13 @@ key_clicked_cb (OsspOtpPage *self)
   gtk_label_set_max_width_chars (d->check, 50);
   gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (d->check), 0, 4, 2, 1);
 
-  d->dialog = new_dialog (self, _("Key into OTP"),
-                          _("A 128- or 256-bit key fills 4 or 8 consecutive words."), grid);
+  new_dialog (self, d, _("Key into OTP"), _("A 128- or 256-bit key fills 4 or 8 consecutive words."), grid,
+              G_CALLBACK (key_dialog_response_cb));
   g_signal_connect_swapped (d->word, "value-changed", G_CALLBACK (key_word_changed_cb), d);
   g_signal_connect_swapped (d->format, "notify::selected", G_CALLBACK (key_dialog_update), d);
   g_signal_connect_swapped (d->hex, "changed", G_CALLBACK (key_dialog_update), d);
   g_signal_connect_swapped (d->lock, "toggled", G_CALLBACK (key_dialog_update), d);
   g_signal_connect (file_button, "clicked", G_CALLBACK (key_from_file_cb), d);
-  g_signal_connect_data (d->dialog, "response", G_CALLBACK (key_dialog_response_cb), d,
-                         dialog_data_free, 0);
   gtk_spin_button_set_value (d->word, CLAMP (ossp_chip_is_mp1 (self->chip)
                                              ? ossp_chip_get_secret_last_word (self->chip) - 3
                                              : ossp_chip_get_pkh_first_word (self->chip), first, last));
@@ -1778,9 +1762,9 @@ ossp_otp_page_init (OsspOtpPage *self)
   add_column (self, _("Word"), G_CALLBACK (label_setup_cb), G_CALLBACK (word_bind_cb), NULL, FALSE);
   add_column (self, _("Name"), G_CALLBACK (label_setup_cb), G_CALLBACK (name_bind_cb), NULL, TRUE);
   add_column (self, _("Value"), G_CALLBACK (value_setup_cb), G_CALLBACK (value_bind_cb),
-              G_CALLBACK (value_unbind_cb), FALSE);
+              G_CALLBACK (word_unbind_cb), FALSE);
   add_column (self, _("Lock"), G_CALLBACK (lock_setup_cb), G_CALLBACK (lock_bind_cb),
-              G_CALLBACK (lock_unbind_cb), FALSE);
+              G_CALLBACK (word_unbind_cb), FALSE);
   add_column (self, _("Label"), G_CALLBACK (label_setup_cb), G_CALLBACK (label_bind_cb), NULL, TRUE);
 
   placeholder = gtk_label_new (_("No problems"));
