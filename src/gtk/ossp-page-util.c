@@ -103,6 +103,12 @@ static void chooser_response_cb (GtkNativeDialog *native,
                                  int              response,
                                  ChooserRequest  *req);
 
+static gboolean
+chooser_drop_idle (gpointer data)
+{
+  return G_SOURCE_REMOVE;
+}
+
 static void
 chooser_forget (gpointer data)
 {
@@ -111,7 +117,9 @@ chooser_forget (gpointer data)
   /* no answer may reach a page that let go of its chooser */
   g_signal_handlers_disconnect_matched (native, G_SIGNAL_MATCH_FUNC, 0, 0, NULL, chooser_response_cb, NULL);
   gtk_native_dialog_destroy (native);
-  g_object_unref (native);
+  /* the last unref waits for an idle: a save chooser finalized inside its
+   * own response makes GTK 4.8 map its dialog without a parent */
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, chooser_drop_idle, native, g_object_unref);
 }
 
 static void
@@ -127,8 +135,6 @@ chooser_response_cb (GtkNativeDialog *native,
                      int              response,
                      ChooserRequest  *req)
 {
-  /* the request lives on the chooser, which the page is about to drop */
-  g_autoptr(GtkNativeDialog) keep = g_object_ref (native);
   g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
   gboolean remote = FALSE;
   gboolean folder = gtk_file_chooser_get_action (GTK_FILE_CHOOSER (native)) == GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER;
@@ -191,6 +197,8 @@ choose (gpointer              page,
   GtkFileChooser *chooser;
 
   g_return_if_fail (GTK_IS_WIDGET (page) && (file_func != NULL || files_func != NULL));
+  /* one chooser a page: a chooser still open goes first */
+  g_object_set_data (G_OBJECT (page), CHOOSER_KEY, NULL);
   req = g_new0 (ChooserRequest, 1);
   req->page = page;
   req->file_func = file_func;
@@ -218,7 +226,6 @@ choose (gpointer              page,
     }
   g_object_set_data_full (G_OBJECT (native), "request", req, chooser_request_free);
   g_signal_connect (native, "response", G_CALLBACK (chooser_response_cb), req);
-  /* replaces (and destroys) a chooser still open */
   g_object_set_data_full (G_OBJECT (page), CHOOSER_KEY, native, chooser_forget);
   g_signal_connect_object (page, "destroy", G_CALLBACK (page_destroy_cb), native, 0);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
