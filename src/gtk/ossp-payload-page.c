@@ -92,6 +92,16 @@ static const char * const file_hints[OSSP_PAYLOAD_PAGE_N_FILES] = {
   N_("Where the encrypted payload goes (not a secret: mode 0644)"),
 };
 
+/* the chooser's title of each file input */
+static const char * const file_titles[OSSP_PAYLOAD_PAGE_N_FILES] = {
+  N_("Choose the Encryption Key File"),
+  N_("Choose the Nonce File"),
+  N_("Choose the OEM Root Public Key"),
+  N_("Choose the PKH-Table Hash"),
+  N_("Choose the Secret File"),
+  N_("Save the Payload As"),
+};
+
 /* the project key of each file input */
 static const char * const file_keys[OSSP_PAYLOAD_PAGE_N_FILES] = {
   "payload.key", "payload.nonce", "payload.oem_public_key", "payload.pkh_table_hash",
@@ -617,46 +627,19 @@ choose (OsspPayloadPage *self, int which, const char *kind, const char *title, g
     ossp_page_choose_file (self, &choice, file_chosen, GINT_TO_POINTER (which), NULL);
 }
 
+/* "payload.choose" of the Choose… buttons: the target is an
+ * OsspPayloadPageFile, or -1 for the inspector's file */
 static void
-key_choose_cb (OsspPayloadPage *self)
+choose_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
 {
-  choose (self, OSSP_PAYLOAD_PAGE_KEY, NULL, _("Choose the Encryption Key File"), FALSE);
-}
+  int which = g_variant_get_int32 (parameter);
 
-static void
-nonce_choose_cb (OsspPayloadPage *self)
-{
-  choose (self, OSSP_PAYLOAD_PAGE_NONCE, NULL, _("Choose the Nonce File"), FALSE);
-}
-
-static void
-pubkey_choose_cb (OsspPayloadPage *self)
-{
-  choose (self, OSSP_PAYLOAD_PAGE_PUBKEY, NULL, _("Choose the OEM Root Public Key"), FALSE);
-}
-
-static void
-pkhth_choose_cb (OsspPayloadPage *self)
-{
-  choose (self, OSSP_PAYLOAD_PAGE_PKHTH, NULL, _("Choose the PKH-Table Hash"), FALSE);
-}
-
-static void
-secret_choose_cb (OsspPayloadPage *self)
-{
-  choose (self, OSSP_PAYLOAD_PAGE_SECRET, NULL, _("Choose the Secret File"), FALSE);
-}
-
-static void
-out_choose_cb (OsspPayloadPage *self)
-{
-  choose (self, OSSP_PAYLOAD_PAGE_OUTPUT, NULL, _("Save the Payload As"), TRUE);
-}
-
-static void
-inspect_choose_cb (OsspPayloadPage *self)
-{
-  choose (self, -1, NULL, _("Open a Payload to Inspect"), FALSE);
+  if (which < 0)
+    choose (OSSP_PAYLOAD_PAGE (widget), -1, NULL, _("Open a Payload to Inspect"), FALSE);
+  else if (which < OSSP_PAYLOAD_PAGE_N_FILES)
+    choose (OSSP_PAYLOAD_PAGE (widget), which, NULL, _(file_titles[which]), which == OSSP_PAYLOAD_PAGE_OUTPUT);
 }
 
 static void
@@ -1216,6 +1199,7 @@ ossp_payload_page_class_init (OsspPayloadPageClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_install_action (widget_class, "payload.build", NULL, build_action);
+  gtk_widget_class_install_action (widget_class, "payload.choose", "i", choose_action);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/openssp/OpenSSP/ui/ossp-payload-page.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, OsspPayloadPage, name)
@@ -1245,13 +1229,6 @@ ossp_payload_page_class_init (OsspPayloadPageClass *klass)
   FILE_CHILD (OSSP_PAYLOAD_PAGE_SECRET, "secret");
   FILE_CHILD (OSSP_PAYLOAD_PAGE_OUTPUT, "out");
 #undef FILE_CHILD
-  gtk_widget_class_bind_template_callback (widget_class, key_choose_cb);
-  gtk_widget_class_bind_template_callback (widget_class, nonce_choose_cb);
-  gtk_widget_class_bind_template_callback (widget_class, pubkey_choose_cb);
-  gtk_widget_class_bind_template_callback (widget_class, pkhth_choose_cb);
-  gtk_widget_class_bind_template_callback (widget_class, secret_choose_cb);
-  gtk_widget_class_bind_template_callback (widget_class, out_choose_cb);
-  gtk_widget_class_bind_template_callback (widget_class, inspect_choose_cb);
   gtk_widget_class_bind_template_callback (widget_class, rma_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, fsbl_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, show_secrets_cb);
