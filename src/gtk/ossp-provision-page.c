@@ -56,6 +56,7 @@ struct _OsspProvisionPage
   OsspChip          *chip;
   char              *data_dir;        /* ~/.local/share/openssp */
   char              *audit_path;
+  char              *project_hsm_state; /* the project's soft-HSM (hsm.sim_state), or NULL */
   OsspDemo          *demo;            /* for the chip shown, once made */
   char              *payload_path;
   char              *firmware_path;
@@ -202,6 +203,12 @@ refresh_hsms (OsspProvisionPage *self)
   g_autofree char *soft = g_build_filename (self->data_dir, "soft-hsm.json", NULL);
   g_autoptr(GPtrArray) readers = ossp_pcsc_list_readers (NULL);
 
+  if (self->project_hsm_state != NULL)
+    {
+      g_autofree char *name = g_path_get_basename (self->project_hsm_state);
+      g_ptr_array_add (ids, g_strdup ("project"));
+      g_ptr_array_add (labels, g_strdup_printf (_("Soft-HSM of this project (%s)"), name));
+    }
   g_ptr_array_add (ids, g_strdup ("demo"));
   g_ptr_array_add (labels, g_strdup (_("Built-in simulated HSM (example set-up)")));
   if (g_file_test (soft, G_FILE_TEST_EXISTS))
@@ -592,6 +599,7 @@ typedef struct {
   char            *firmware_path;
   char            *port;
   char            *hsm_id;
+  char            *hsm_state;      /* with hsm_id "project" */
   char            *data_dir;
   guint            sim_baud;
   gboolean         preflight_only;
@@ -614,6 +622,7 @@ prepare_free (Prepare *p)
   g_free (p->firmware_path);
   g_free (p->port);
   g_free (p->hsm_id);
+  g_free (p->hsm_state);
   g_free (p->data_dir);
   g_free (p->demo_key);
   g_free (p->demo_nonce);
@@ -652,6 +661,11 @@ prepare_run (Prepare  *p,
         return FALSE;
       p->hsm = OSSP_HSM (ossp_sim_demo_hsm_ensure (state, demo, 1000, error));
       p->hsm_label = g_strconcat ("sim:", state, NULL);
+    }
+  else if (g_str_equal (p->hsm_id, "project"))
+    {
+      p->hsm = OSSP_HSM (ossp_sim_hsm_new_for_state (p->hsm_state, error));
+      p->hsm_label = g_strconcat ("sim:", p->hsm_state, NULL);
     }
   else if (g_str_equal (p->hsm_id, "soft"))
     {
@@ -770,6 +784,7 @@ ossp_provision_page_start (OsspProvisionPage *self,
   p->firmware_path = g_strdup (self->firmware_path);
   p->port = g_strdup (port);
   p->hsm_id = g_strdup (hsm);
+  p->hsm_state = g_strdup (self->project_hsm_state);
   p->data_dir = g_strdup (self->data_dir);
   p->sim_baud = self->sim_baud;
   if (self->demo != NULL && g_strcmp0 (self->payload_path, self->demo->payload) == 0)
@@ -890,6 +905,7 @@ ossp_provision_page_finalize (GObject *object)
   g_clear_pointer (&self->demo, ossp_demo_free);
   g_free (self->data_dir);
   g_free (self->audit_path);
+  g_free (self->project_hsm_state);
   g_free (self->payload_path);
   g_free (self->firmware_path);
   g_ptr_array_unref (self->port_ids);
@@ -1035,6 +1051,43 @@ port_selected_cb (OsspProvisionPage *self)
     ossp_project_page_store_string (self, "provision.port", port);
 }
 
+/* The HSM the project names (set on the HSM page) is the one offered first:
+ * its soft-HSM state file, or its PC/SC reader when that reader is here. */
+static void
+project_load_hsm (OsspProvisionPage *self,
+                  OsspProject       *project)
+{
+  const char *provider = ossp_project_get_string (project, "hsm.provider");
+  gboolean pcsc = g_strcmp0 (provider, "pcsc") == 0;
+  const char *reader = pcsc ? ossp_project_get_string (project, "hsm.reader") : NULL;
+  gint64 slot = pcsc ? ossp_project_get_int (project, "hsm.slot", 0) : 0;
+  g_autoptr(GPtrArray) readers = NULL;
+
+  g_clear_pointer (&self->project_hsm_state, g_free);
+  if (g_strcmp0 (provider, "simulated") == 0)
+    self->project_hsm_state = ossp_project_get_path (project, "hsm.sim_state");
+  if (self->busy)
+    return;
+  refresh_hsms (self);
+  if (self->project_hsm_state != NULL)
+    {
+      select_id (self->hsm_dropdown, self->hsm_ids, "project");
+      return;
+    }
+  readers = ossp_pcsc_list_readers (NULL);
+  for (guint i = 0; readers && i < readers->len; i++)
+    {
+      OsspPcscReader *r = g_ptr_array_index (readers, i);
+      if ((reader != NULL && *reader != 0 && g_str_equal (r->name, reader)) ||
+          (slot > 0 && r->slot == (guint) slot))
+        {
+          g_autofree char *id = g_strdup_printf ("pcsc:%u", r->slot);
+          select_id (self->hsm_dropdown, self->hsm_ids, id);
+          return;
+        }
+    }
+}
+
 static void
 project_load (OsspProjectPage *page,
               OsspProject     *project,
@@ -1060,6 +1113,8 @@ project_load (OsspProjectPage *page,
       if (path != NULL)
         ossp_provision_page_set_firmware_file (self, path);
     }
+  if (all || g_str_has_prefix (key, "hsm."))
+    project_load_hsm (self, project);
   if ((all || g_str_equal (key, "provision.port")) && ossp_project_has (project, "provision.port"))
     ossp_provision_page_select_port (self, ossp_project_get_string (project, "provision.port"));
   if (all || g_str_equal (key, "provision.audit_log"))
