@@ -404,7 +404,8 @@ test_frames_during_signing (void)
   ossp_image_page_set_key_file (image_page, key);
   ossp_image_page_set_output (image_page, out);
   g_assert_true (ossp_gui_test_wait_not_busy (image_page, 30));
-  ossp_gui_test_spin (200);
+  /* the page laid out with what it read: counting starts from a settled window */
+  g_assert_true (ossp_gui_test_wait_frame (GTK_WIDGET (window), 20));
   sign = ossp_gui_test_find (GTK_WIDGET (image_page), GTK_TYPE_BUTTON, "sign_button");
   progress = ossp_gui_test_find (GTK_WIDGET (image_page), GTK_TYPE_PROGRESS_BAR, "progress_bar");
   cancel = ossp_gui_test_find (GTK_WIDGET (image_page), GTK_TYPE_BUTTON, "cancel_button");
@@ -435,8 +436,11 @@ test_frames_during_signing (void)
   g_assert_true (g_file_test (out, G_FILE_TEST_EXISTS));
   g_assert_false (gtk_widget_get_visible (cancel));
 
-  /* again, and cancel at the first progress: nothing is written */
+  /* again, and cancel at the first progress: nothing is written (from a
+   * window laid out with the first result, so that the loop below sees the
+   * progress while the worker still runs) */
   ossp_image_page_set_output (image_page, out2);
+  g_assert_true (ossp_gui_test_wait_frame (GTK_WIDGET (window), 20));
   g_signal_emit_by_name (sign, "clicked");
   while (ossp_image_page_get_busy (image_page) &&
          gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (progress)) == 0)
