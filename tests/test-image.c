@@ -632,6 +632,45 @@ test_image_inspect_json (void)
   g_assert_cmpuint (fields->len, >, 10);
 }
 
+static void
+cancel_when_done (guint64 done, guint64 total, gpointer data)
+{
+  if (done == total)
+    g_cancellable_cancel (data);
+}
+
+/* A cancel that arrives after the last byte was hashed, while the signature
+ * and the drain run, still writes nothing: no output, no temp file. */
+static void
+test_image_cancel_last_moment (void)
+{
+  g_autofree char *dir = ossp_test_make_tmpdir ();
+  g_autofree char *raw = g_build_filename (dir, "fw.bin", NULL);
+  g_autofree char *img = g_build_filename (dir, "fw.stm32", NULL);
+  g_autoptr(OsspKeyPair) key = new_key ();
+  g_autoptr(GCancellable) cancel = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OsspImage) image = NULL;
+  g_autoptr(GDir) d = NULL;
+  guint8 xy[64], payload[300000];
+
+  for (gsize i = 0; i < sizeof payload; i++)
+    payload[i] = (guint8) (i * 7);
+  g_assert_true (g_file_set_contents (raw, (const char *) payload, sizeof payload, NULL));
+  image = ossp_image_new_from_payload_file (raw, OSSP_IMAGE_VERSION_2_0, &error);
+  g_assert_no_error (error);
+  ossp_key_pair_get_public_raw (key, xy);
+  g_assert_true (ossp_image_set_auth (image, 1, xy, NULL, 0, -1, &error));
+  g_assert_false (ossp_image_write (image, img, 0, ossp_image_key_pair_sign_func, key,
+                                    cancel_when_done, cancel, cancel, &error));
+  g_assert_error (error, OSSP_ERROR, OSSP_ERROR_CANCELLED);
+  g_assert_true (g_cancellable_is_cancelled (cancel));
+  g_assert_false (g_file_test (img, G_FILE_TEST_EXISTS));
+  d = g_dir_open (dir, 0, NULL);
+  for (const char *name; (name = g_dir_read_name (d)) != NULL;)
+    g_assert_cmpstr (name, ==, "fw.bin");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -647,6 +686,7 @@ main (int argc, char **argv)
   g_test_add_func ("/image/sign-wrong-key", test_image_sign_wrong_key);
   g_test_add_func ("/image/parse-signature", test_image_parse_signature);
   g_test_add_func ("/image/file-streaming", test_image_file_streaming);
+  g_test_add_func ("/image/cancel-last-moment", test_image_cancel_last_moment);
   g_test_add_func ("/image/inspect-json", test_image_inspect_json);
   return g_test_run ();
 }

@@ -90,11 +90,72 @@ test_progress_threads (void)
   g_assert_cmpfloat (w.last, ==, 1.0);
 }
 
+static GThread *main_thread;
+
+static gpointer
+step_worker (gpointer data)
+{
+  OsspProgress *p = data;
+  ossp_progress_begin_step (p, "connect");
+  ossp_progress_begin_step (p, "preflight");
+  ossp_progress_begin_step (p, "connect");
+  ossp_progress_begin_step (p, "burn");
+  return NULL;
+}
+
+static void
+step_started_cb (OsspProgress *p,
+                 const char   *id,
+                 const char   *title,
+                 GString      *seen)
+{
+  g_assert_true (g_thread_self () == main_thread);
+  g_string_append_printf (seen, "%s(%s) ", id, title);
+}
+
+static void
+changed_after_steps_cb (OsspProgress *p,
+                        GString      *seen)
+{
+  g_string_append (seen, "changed ");
+}
+
+/* A worker that runs through its steps faster than the main loop turns:
+ * "changed" is coalesced, yet every step is announced, in order, first. */
+static void
+test_progress_every_step (void)
+{
+  g_autoptr(OsspProgress) p = ossp_progress_new ();
+  g_autoptr(GString) seen = g_string_new (NULL);
+  GThread *t;
+
+  ossp_progress_add_step (p, "connect", "Connecting", 1);
+  ossp_progress_add_step (p, "preflight", "Checking", 1);
+  ossp_progress_add_step (p, "burn", "Burning", 1);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_signal_connect (p, "step-started", G_CALLBACK (step_started_cb), seen);
+  g_signal_connect (p, "changed", G_CALLBACK (changed_after_steps_cb), seen);
+  t = g_thread_new ("worker", step_worker, p);
+  g_thread_join (t);
+  g_assert_cmpstr (seen->str, ==, "");
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpstr (seen->str, ==, "connect(Connecting) preflight(Checking) connect(Connecting) "
+                                  "burn(Burning) changed ");
+  /* on the creating thread: at once */
+  g_string_truncate (seen, 0);
+  ossp_progress_begin_step (p, "preflight");
+  g_assert_cmpstr (seen->str, ==, "preflight(Checking) changed ");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  main_thread = g_thread_self ();
   g_test_add_func ("/progress/weights", test_progress_weights);
   g_test_add_func ("/progress/threads", test_progress_threads);
+  g_test_add_func ("/progress/every-step", test_progress_every_step);
   return g_test_run ();
 }

@@ -140,43 +140,56 @@ draw_bar (Job *job)
   g_printerr ("\r\033[K[%s] %3d%% %s", bar, (int) (f * 100.0), title ? title : "");
 }
 
+/* Every step a run enters is said once, even a step a fast run left before
+ * the main loop turned (the progress "step-started" signal is not coalesced):
+ * production scripts and the fault matrix act on these events. */
 static void
-progress_cb (OsspProgress *progress,
-             Job          *job)
+step_started_cb (OsspProgress *progress,
+                 const char   *step,
+                 const char   *title,
+                 Job          *job)
 {
   Batch *batch = job->batch;
-  g_autofree char *step = ossp_progress_dup_step_id (progress);
-  int percent = (int) (ossp_progress_get_fraction (progress) * 100.0);
-  gboolean new_step = g_strcmp0 (step, job->step) != 0;
 
-  if (!new_step && percent < job->percent + 5 && percent != 100)
-    {
-      if (batch->bar)
-        draw_bar (job);
-      return;
-    }
-  if (new_step)
-    {
-      g_free (job->step);
-      job->step = g_strdup (step);
-    }
-  job->percent = percent;
+  g_free (job->step);
+  job->step = g_strdup (step);
+  job->percent = (int) (ossp_progress_get_fraction (progress) * 100.0);
   if (batch->cli->json)
     {
       g_autoptr(JsonObject) o = event_new (job, "progress");
-      g_autofree char *title = ossp_progress_dup_step_title (progress);
-      json_object_set_string_member (o, "step", step ? step : "");
-      json_object_set_string_member (o, "title", title ? title : "");
+      json_object_set_string_member (o, "step", step);
+      json_object_set_string_member (o, "title", title);
       json_object_set_double_member (o, "fraction", ossp_progress_get_fraction (progress));
       emit_json (batch, o);
     }
   else if (batch->bar)
     draw_bar (job);
-  else if (new_step && step != NULL)
-    {
-      g_autofree char *title = ossp_progress_dup_step_title (progress);
-      text_line (job, "… %s", title);
-    }
+  else
+    text_line (job, "… %s", title);
+}
+
+/* Progress inside a step: a JSON event every 5 %, the bar at every change. */
+static void
+progress_cb (OsspProgress *progress,
+             Job          *job)
+{
+  Batch *batch = job->batch;
+  int percent = (int) (ossp_progress_get_fraction (progress) * 100.0);
+
+  if (batch->bar)
+    draw_bar (job);
+  if (!batch->cli->json || job->step == NULL || (percent < job->percent + 5 && percent != 100) ||
+      percent == job->percent)
+    return;
+  job->percent = percent;
+  {
+    g_autoptr(JsonObject) o = event_new (job, "progress");
+    g_autofree char *title = ossp_progress_dup_step_title (progress);
+    json_object_set_string_member (o, "step", job->step);
+    json_object_set_string_member (o, "title", title ? title : "");
+    json_object_set_double_member (o, "fraction", ossp_progress_get_fraction (progress));
+    emit_json (batch, o);
+  }
 }
 
 static void
@@ -848,6 +861,8 @@ ossp_cli_provision (OsspCli *cli, int argc, char **argv)
         ossp_provisioner_set_confirmed (job->prov, "yes-flag");
       else
         ossp_provisioner_set_confirm_func (job->prov, confirm_cb, job, NULL);
+      g_signal_connect (ossp_provisioner_get_progress (job->prov), "step-started",
+                        G_CALLBACK (step_started_cb), job);
       g_signal_connect (ossp_provisioner_get_progress (job->prov), "changed",
                         G_CALLBACK (progress_cb), job);
       g_signal_connect (job->prov, "log", G_CALLBACK (log_cb), job);

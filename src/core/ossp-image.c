@@ -1621,6 +1621,9 @@ write_file (OsspImage              *self,
                       cancellable, error);
   /* drain the writer on every path before the file is closed */
   ok = sink_stop (&sink, ok ? error : NULL) && ok;
+  /* the last moment a cancel is honoured: after the signature and the
+   * drain, before the file takes its name ("nothing is written") */
+  ok = ok && !cancelled (cancellable, error);
   ok = ok && finish_file (&sink, tmp, path, flags, error);
   if (sink.fd >= 0)
     close (sink.fd);

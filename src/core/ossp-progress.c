@@ -26,6 +26,7 @@ struct _OsspProgress
   GMainContext *context;        /* where signals are emitted */
   GThread      *owner;          /* the thread that created the object */
   gboolean      emit_pending;
+  GArray       *started;        /* Step: entered since the last emission */
 };
 
 G_DEFINE_FINAL_TYPE (OsspProgress, ossp_progress, G_TYPE_OBJECT)
@@ -40,6 +41,7 @@ enum {
 
 enum {
   SIGNAL_CHANGED,
+  SIGNAL_STEP_STARTED,
   N_SIGNALS
 };
 
@@ -76,10 +78,18 @@ static gboolean
 emit_cb (gpointer data)
 {
   OsspProgress *self = data;
+  g_autoptr(GArray) started = NULL;
 
   g_mutex_lock (&self->lock);
   self->emit_pending = FALSE;
+  started = g_steal_pointer (&self->started);
   g_mutex_unlock (&self->lock);
+  /* every step entered, in order, even when "changed" was coalesced */
+  for (guint i = 0; started != NULL && i < started->len; i++)
+    {
+      const Step *s = &g_array_index (started, Step, i);
+      g_signal_emit (self, signals[SIGNAL_STEP_STARTED], 0, s->id, s->title);
+    }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRACTION]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TEXT]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STEP]);
@@ -145,6 +155,7 @@ ossp_progress_finalize (GObject *object)
   OsspProgress *self = OSSP_PROGRESS (object);
 
   g_array_unref (self->steps);
+  g_clear_pointer (&self->started, g_array_unref);
   g_free (self->detail);
   g_main_context_unref (self->context);
   g_mutex_clear (&self->lock);
@@ -173,6 +184,11 @@ ossp_progress_class_init (OsspProgressClass *klass)
   signals[SIGNAL_CHANGED] =
     g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 0);
+  /* Not coalesced: a JSON consumer sees every step a fast worker went
+   * through, before the "changed" that follows them. */
+  signals[SIGNAL_STEP_STARTED] =
+    g_signal_new ("step-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
@@ -219,9 +235,18 @@ ossp_progress_begin_step (OsspProgress *self,
   for (guint i = 0; i < self->steps->len; i++)
     if (g_str_equal (g_array_index (self->steps, Step, i).id, id))
       {
+        const Step *step = &g_array_index (self->steps, Step, i);
+        Step copy = { g_strdup (step->id), g_strdup (step->title), step->weight };
+
         self->current = (gint) i;
         self->step_fraction = 0.0;
         g_clear_pointer (&self->detail, g_free);
+        if (self->started == NULL)
+          {
+            self->started = g_array_new (FALSE, TRUE, sizeof (Step));
+            g_array_set_clear_func (self->started, (GDestroyNotify) step_clear);
+          }
+        g_array_append_val (self->started, copy);
         changed_unlock (self);
         return;
       }

@@ -6,7 +6,9 @@
  * "ask HSM" 5, …); the fraction is the weighted share of finished work.
  * Updates may come from any thread: the "changed" signal and property
  * notifications are emitted in the main context that was the thread
- * default when the object was created, coalesced, in order.
+ * default when the object was created, coalesced, in order. "step-started"
+ * (id, title) is emitted there too, once for every step entered, never
+ * coalesced, before the "changed" that covers it.
  */
 #pragma once
 

@@ -718,6 +718,8 @@ preflight_hsm (Run     *r,
 
   if (info == NULL)
     {
+      if (g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return FALSE;  /* the user's cancel, not the HSM's fault (finish () says so) */
       g_prefix_error (error, "The HSM does not answer: ");
       add_check (self, "hsm", OSSP_CHECK_FAIL, "%s", (*error)->message);
       return FALSE;
@@ -950,6 +952,14 @@ finish (Run                 *r,
   g_autoptr(GError) audit_error = NULL;
   JsonObject *record;
 
+  /* a cancel that surfaced as GIO's "Operation was cancelled" is said as ours */
+  if (result == OSSP_PROVISION_RESULT_CANCELLED && error != NULL &&
+      g_cancellable_is_cancelled (r->cancel) &&
+      (*error == NULL || (*error)->domain != OSSP_ERROR))
+    {
+      g_clear_error (error);
+      cancelled (r, error);
+    }
   reconcile_license (r);
   record = build_record (r, result, error ? *error : NULL);
   g_mutex_lock (&self->lock);

@@ -8,6 +8,7 @@
 
 #include "ossp-backup-page.h"
 #include "ossp-help.h"
+#include "ossp-page-util.h"
 #include "ossp-project-page.h"
 #include "ossp-window.h"
 #include "ossp-wrap-layout.h"
@@ -55,7 +56,6 @@ struct _OsspBackupPage
   char               *file_path;
   gboolean            updating;     /* we are setting widgets ourselves */
   gboolean            busy;
-  GtkNativeDialog    *chooser;
   char               *list_path;    /* where the list was read from or saved to */
   gboolean            quiet_import; /* opened with the project: no toast */
 };
@@ -389,7 +389,7 @@ memory_selected_cb (OsspBackupPage *self)
     return;
   if (!ossp_backup_list_set_memory_kind (self->list, ossp_chip_get_backup_memory (chip, pos)->kind, &error))
     {
-      ossp_widget_toast (GTK_WIDGET (self), error->message);
+      ossp_page_toast_error (self, error);
       /* back to the memory the entries still belong to */
       set_list (self, self->list);
       return;
@@ -410,7 +410,7 @@ base_selected_cb (OsspBackupPage *self)
     return;
   mem = ossp_backup_list_get_memory (self->list);
   if (pos < mem->n_bases && !ossp_backup_list_set_base (self->list, mem->bases[pos], &error))
-    ossp_widget_toast (GTK_WIDGET (self), error->message);
+    ossp_page_toast_error (self, error);
 }
 
 /* ---- the editor ------------------------------------------------------------------ */
@@ -597,7 +597,7 @@ apply_clicked_cb (OsspBackupPage *self)
     ok = ossp_backup_list_add_entry (self->list, entry, &pos, &error);
   if (!ok)
     {
-      ossp_widget_toast (GTK_WIDGET (self), error->message);
+      ossp_page_toast_error (self, error);
       return;
     }
   reset_editor (self);
@@ -638,7 +638,7 @@ edit_position (OsspBackupPage *self,
     {
       self->file_data = g_bytes_ref (ossp_backup_entry_get_data (entry));
       self->file_path = g_strdup (file);
-      adw_action_row_set_subtitle (self->file_row, file);
+      ossp_row_set_subtitle_text (self->file_row, file);
       gtk_toggle_button_set_active (self->file_toggle, TRUE);
       gtk_editable_set_text (GTK_EDITABLE (self->hex_row), "");
     }
@@ -704,6 +704,7 @@ typedef struct {
   OsspChip       *chip;
   char           *path;
   const char     *project_member;  /* "list" or "file": what the project records */
+  char           *done_message;    /* the toast after writing */
 } FileJob;
 
 /* an import always returns one of these: the list, or why not */
@@ -719,6 +720,7 @@ file_job_free (FileJob *job)
   g_clear_object (&job->list);
   g_clear_object (&job->chip);
   g_free (job->path);
+  g_free (job->done_message);
   g_free (job);
 }
 
@@ -731,63 +733,47 @@ file_result_free (FileResult *result)
   g_free (result);
 }
 
-static void
-import_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+static gpointer
+import_job (gpointer job_data, GCancellable *cancellable, GError **error)
 {
-  FileJob *job = task_data;
+  FileJob *job = job_data;
   FileResult *result = g_new0 (FileResult, 1);
 
   result->list = ossp_backup_list_load_json (job->chip, job->path, &result->problems, &result->error);
-  g_task_return_pointer (task, result, (GDestroyNotify) file_result_free);
+  return result;
 }
 
-static void
-export_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+/* the chooser already asked before replacing a file */
+static gpointer
+export_job (gpointer job_data, GCancellable *cancellable, GError **error)
 {
-  FileJob *job = task_data;
-  GError *error = NULL;
+  FileJob *job = job_data;
 
-  /* the chooser already asked before replacing a file */
-  if (!ossp_backup_list_save_json (job->list, job->path, OSSP_WRITE_FLAGS_OVERWRITE, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
+  return ossp_backup_list_save_json (job->list, job->path, OSSP_WRITE_FLAGS_OVERWRITE, error) ? job : NULL;
 }
 
-static void
-build_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+static gpointer
+build_job (gpointer job_data, GCancellable *cancellable, GError **error)
 {
-  FileJob *job = task_data;
-  GError *error = NULL;
+  FileJob *job = job_data;
 
-  if (!ossp_backup_list_save (job->list, job->path, OSSP_WRITE_FLAGS_OVERWRITE, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
+  return ossp_backup_list_save (job->list, job->path, OSSP_WRITE_FLAGS_OVERWRITE, error) ? job : NULL;
 }
 
-static void
-read_data_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+static gpointer
+read_data_job (gpointer job_data, GCancellable *cancellable, GError **error)
 {
-  FileJob *job = task_data;
-  GError *error = NULL;
-  OsspSecret *secret = ossp_secret_new_from_file (job->path, 0, &error);
+  FileJob *job = job_data;
+  g_autoptr(OsspSecret) secret = ossp_secret_new_from_file (job->path, 0, error);
 
   if (secret == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+    return NULL;
   if (secret->len > MAX_DATA_FILE)
     {
-      ossp_secret_free (secret);
-      g_task_return_new_error (task, OSSP_ERROR, OSSP_ERROR_INVALID_DATA,
-                               "%s is larger than any backup memory", job->path);
-      return;
+      g_set_error (error, OSSP_ERROR, OSSP_ERROR_INVALID_DATA, "%s is larger than any backup memory", job->path);
+      return NULL;
     }
-  g_task_return_pointer (task, ossp_backup_secure_bytes_new (secret->data, secret->len),
-                         (GDestroyNotify) g_bytes_unref);
-  ossp_secret_free (secret);
+  return ossp_backup_secure_bytes_new (secret->data, secret->len);
 }
 
 /* The problems go in a scrolled, left-aligned list under a short
@@ -798,16 +784,15 @@ show_problems_dialog (OsspBackupPage *self,
                       const GError   *error,
                       GPtrArray      *problems)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   g_autoptr(GString) text = g_string_new (NULL);
   g_autofree char *summary = NULL;
-  GtkWidget *dialog, *scroller, *label;
+  AdwMessageDialog *dialog;
+  GtkWidget *scroller, *label;
   guint n = problems ? problems->len : 0;
 
   if (n == 0)
     {
-      dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, heading, error->message);
-      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+      dialog = ossp_page_dialog_new (self, heading, error->message, NULL, NULL, ADW_RESPONSE_DEFAULT, NULL);
       gtk_window_present (GTK_WINDOW (dialog));
       return;
     }
@@ -819,7 +804,6 @@ show_problems_dialog (OsspBackupPage *self,
     }
   summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u problem was found; fix it and try again.",
                                           "%u problems were found; fix them and try again.", n), n);
-  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, heading, summary);
   label = gtk_label_new (text->str);
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
@@ -830,117 +814,101 @@ show_problems_dialog (OsspBackupPage *self,
   gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scroller), 360);
   gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), TRUE);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), label);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), scroller);
+  dialog = ossp_page_dialog_new (self, heading, summary, NULL, NULL, ADW_RESPONSE_DEFAULT, scroller);
   gtk_window_set_default_size (GTK_WINDOW (dialog), 640, -1);
-  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
-import_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+import_done (gpointer page, gpointer value, const GError *error, gpointer job_data)
 {
-  OsspBackupPage *self = OSSP_BACKUP_PAGE (source);
-  FileResult *result = g_task_propagate_pointer (G_TASK (res), NULL);
-  g_autofree char *msg = NULL;
+  OsspBackupPage *self = page;
+  FileResult *result = value;
+  FileJob *job = job_data;
 
   set_busy (self, FALSE);
   if (result->list == NULL)
     {
       /* every bad entry, with where and why; the list is left as it was */
       show_problems_dialog (self, _("Nothing Was Imported"), result->error, result->problems);
-      ossp_widget_toast (GTK_WIDGET (self), result->error->message);
+      ossp_page_toast_error (self, result->error);
       file_result_free (result);
       return;
     }
   set_list (self, result->list);
-  {
-    FileJob *job = g_task_get_task_data (G_TASK (res));
-    g_free (self->list_path);
-    self->list_path = g_strdup (job->path);
-    record_in_project (self, ossp_project_page_get_project (self), job->path, NULL);
-    ossp_project_page_set_dirty (self, FALSE);
-  }
-  msg = g_strdup_printf (_("Imported %u entries"), ossp_backup_list_get_n_entries (result->list));
+  g_free (self->list_path);
+  self->list_path = g_strdup (job->path);
+  record_in_project (self, ossp_project_page_get_project (self), job->path, NULL);
+  ossp_project_page_set_dirty (self, FALSE);
   if (!self->quiet_import)
-    ossp_widget_toast (GTK_WIDGET (self), msg);
+    ossp_page_toast (self, _("Imported %u entries"), ossp_backup_list_get_n_entries (result->list));
   self->quiet_import = FALSE;
   file_result_free (result);
 }
 
 static void
-write_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+write_done (gpointer page, gpointer result, const GError *error, gpointer job_data)
 {
-  OsspBackupPage *self = OSSP_BACKUP_PAGE (source);
-  g_autoptr(GError) error = NULL;
-  const char *what = user_data;
+  OsspBackupPage *self = page;
+  FileJob *job = job_data;
+  gboolean is_list = g_strcmp0 (job->project_member, "list") == 0;
 
   set_busy (self, FALSE);
-  if (!g_task_propagate_boolean (G_TASK (res), &error))
+  if (result == NULL)
     {
       g_autoptr(GPtrArray) problems = error->code == OSSP_ERROR_VALIDATION && self->list
                                       ? ossp_backup_list_validate (self->list) : NULL;
       show_problems_dialog (self, _("The File Was Not Written"), error, problems);
       return;
     }
-  ossp_widget_toast (GTK_WIDGET (self), what);
-  {
-    FileJob *job = g_task_get_task_data (G_TASK (res));
-    gboolean is_list = g_strcmp0 (job->project_member, "list") == 0;
-    if (is_list)
-      {
-        g_free (self->list_path);
-        self->list_path = g_strdup (job->path);
-        ossp_project_page_set_dirty (self, FALSE);
-      }
-    record_in_project (self, ossp_project_page_get_project (self), is_list ? job->path : NULL,
-                       is_list ? NULL : job->path);
-  }
+  ossp_widget_toast (GTK_WIDGET (self), job->done_message);
+  if (is_list)
+    {
+      g_free (self->list_path);
+      self->list_path = g_strdup (job->path);
+      ossp_project_page_set_dirty (self, FALSE);
+    }
+  record_in_project (self, ossp_project_page_get_project (self), is_list ? job->path : NULL,
+                     is_list ? NULL : job->path);
 }
 
 static void
-read_data_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+read_data_done (gpointer page, gpointer result, const GError *error, gpointer job_data)
 {
-  OsspBackupPage *self = OSSP_BACKUP_PAGE (source);
-  g_autoptr(GError) error = NULL;
-  GBytes *bytes = g_task_propagate_pointer (G_TASK (res), &error);
-  char *path = user_data;
+  OsspBackupPage *self = page;
+  FileJob *job = job_data;
 
   set_busy (self, FALSE);
-  if (bytes == NULL)
-    {
-      ossp_widget_toast (GTK_WIDGET (self), error->message);
-      g_free (path);
-      return;
-    }
+  if (ossp_page_job_failed (self, result, error))
+    return;
   g_clear_pointer (&self->file_data, g_bytes_unref);
   g_free (self->file_path);
-  self->file_data = bytes;
-  self->file_path = path;
-  adw_action_row_set_subtitle (self->file_row, path);
+  self->file_data = result;
+  self->file_path = g_strdup (job->path);
+  ossp_row_set_subtitle_text (self->file_row, job->path);
   update_editor (self);
 }
 
 static void
-run_job (OsspBackupPage      *self,
-         GFile               *file,
-         GTaskThreadFunc      thread,
-         GAsyncReadyCallback  done,
-         gpointer             done_data,
-         const char          *project_member)
+run_job (OsspBackupPage   *self,
+         GFile            *file,
+         OsspPageJobFunc   func,
+         GDestroyNotify    result_free,
+         OsspPageDoneFunc  done,
+         const char       *done_message,
+         const char       *project_member)
 {
-  g_autoptr(GTask) task = g_task_new (self, NULL, done, done_data);
   FileJob *job = g_new0 (FileJob, 1);
 
   job->project_member = project_member;
+  job->done_message = g_strdup (done_message);
   job->path = g_file_get_path (file);
   job->chip = self->chip ? g_object_ref (self->chip) : NULL;
   /* the page is insensitive while busy, so the list does not change
    * under the worker */
   job->list = self->list ? g_object_ref (self->list) : NULL;
-  g_task_set_source_tag (task, done);
-  g_task_set_task_data (task, job, (GDestroyNotify) file_job_free);
   set_busy (self, TRUE);
-  g_task_run_in_thread (task, thread);
+  ossp_page_run_job (self, NULL, func, job, (GDestroyNotify) file_job_free, result_free, done);
 }
 
 void
@@ -948,7 +916,7 @@ ossp_backup_page_import_file (OsspBackupPage *self,
                               GFile          *file)
 {
   g_return_if_fail (OSSP_IS_BACKUP_PAGE (self) && !self->busy && self->chip != NULL);
-  run_job (self, file, import_thread, import_done_cb, NULL, "list");
+  run_job (self, file, import_job, (GDestroyNotify) file_result_free, import_done, NULL, "list");
 }
 
 void
@@ -956,7 +924,7 @@ ossp_backup_page_export_file (OsspBackupPage *self,
                               GFile          *file)
 {
   g_return_if_fail (OSSP_IS_BACKUP_PAGE (self) && !self->busy && self->list != NULL);
-  run_job (self, file, export_thread, write_done_cb, _("Backup list exported"), "list");
+  run_job (self, file, export_job, NULL, write_done, _("Backup list exported"), "list");
 }
 
 void
@@ -964,29 +932,20 @@ ossp_backup_page_build_file (OsspBackupPage *self,
                              GFile          *file)
 {
   g_return_if_fail (OSSP_IS_BACKUP_PAGE (self) && !self->busy && self->list != NULL);
-  run_job (self, file, build_thread, write_done_cb, _("Backup file written (readable by you only)"), "file");
+  run_job (self, file, build_job, NULL, write_done, _("Backup file written (readable by you only)"), "file");
 }
 
 /* ---- file choosers ------------------------------------------------------------------- */
 
-typedef void (*ChosenFunc) (OsspBackupPage *self, GFile *file);
+typedef void (*FileFunc) (OsspBackupPage *self, GFile *file);
 
+/* @func: what the button does with the file */
 static void
-chooser_response_cb (GtkNativeDialog *dialog,
-                     int              response,
-                     OsspBackupPage  *self)
+file_chosen (gpointer page, const char *path, gpointer func)
 {
-  ChosenFunc chosen = g_object_get_data (G_OBJECT (dialog), "chosen");
+  g_autoptr(GFile) file = g_file_new_for_path (path);
 
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      if (file != NULL && g_file_get_path (file) != NULL)
-        chosen (self, file);
-      else if (file != NULL)
-        ossp_widget_toast (GTK_WIDGET (self), _("Choose a local file"));
-    }
-  g_clear_object (&self->chooser);
+  ((FileFunc) func) (page, file);
 }
 
 static void
@@ -997,33 +956,14 @@ open_chooser (OsspBackupPage       *self,
               const char           *pattern,
               const char           *filter_name,
               const char           *suggested_name,
-              ChosenFunc            chosen)
+              FileFunc              func)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (title, GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                                              action, accept, _("_Cancel"));
+  const OsspFileChoice choice = {
+    .title = title, .action = action, .accept_label = accept, .suggested_name = suggested_name,
+    .filter_name = filter_name, .filter_pattern = pattern, .all_files = TRUE,
+  };
 
-  if (pattern != NULL)
-    {
-      GtkFileFilter *filter = gtk_file_filter_new ();
-      GtkFileFilter *all = gtk_file_filter_new ();
-      gtk_file_filter_set_name (filter, filter_name);
-      gtk_file_filter_add_pattern (filter, pattern);
-      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
-      gtk_file_filter_set_name (all, _("All files"));
-      gtk_file_filter_add_pattern (all, "*");
-      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), all);
-      g_object_unref (filter);
-      g_object_unref (all);
-    }
-  if (suggested_name != NULL)
-    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), suggested_name);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
-  g_object_set_data (G_OBJECT (dialog), "chosen", chosen);
-  g_signal_connect (dialog, "response", G_CALLBACK (chooser_response_cb), self);
-  g_clear_object (&self->chooser);
-  self->chooser = GTK_NATIVE_DIALOG (dialog);
-  gtk_native_dialog_show (self->chooser);
+  ossp_page_choose_file (self, &choice, file_chosen, func, NULL);
 }
 
 static void
@@ -1051,7 +991,7 @@ static void
 read_data_file (OsspBackupPage *self,
                 GFile          *file)
 {
-  run_job (self, file, read_data_thread, read_data_done_cb, g_file_get_path (file), NULL);
+  run_job (self, file, read_data_job, (GDestroyNotify) g_bytes_unref, read_data_done, NULL, NULL);
 }
 
 static void
@@ -1178,7 +1118,6 @@ ossp_backup_page_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->list, self);
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_data (self->selection, self);
-  g_clear_object (&self->chooser);
   g_clear_object (&self->list);
   g_clear_object (&self->selection);
   g_clear_object (&self->chip);

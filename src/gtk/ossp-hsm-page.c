@@ -15,6 +15,7 @@
 
 #include "ossp-hsm-page.h"
 #include "ossp-help.h"
+#include "ossp-page-util.h"
 #include "ossp-project-page.h"
 #include "ossp-window.h"
 #include "ossp-pcsc-hsm.h"
@@ -56,7 +57,6 @@ struct _OsspHsmPage
   char                *key_path;
   char                *nonce_path;
   OsspHsmProvisioning *pending;           /* waiting for the dialog's answer */
-  GtkFileChooserNative *chooser;
 };
 
 static void project_page_iface_init (OsspProjectPageInterface *iface);
@@ -76,15 +76,6 @@ static GParamSpec *properties[N_PROPS];
 
 static void read_info (OsspHsmPage *self);
 
-/* Row titles/subtitles are markup in libadwaita 1.2: escape what we show. */
-static void
-set_subtitle (AdwActionRow *row,
-              const char   *text)
-{
-  g_autofree char *escaped = g_markup_escape_text (text ? text : "—", -1);
-  adw_action_row_set_subtitle (row, escaped);
-}
-
 static void
 set_busy (OsspHsmPage *self,
           gboolean     busy)
@@ -101,14 +92,6 @@ set_busy (OsspHsmPage *self,
   gtk_widget_set_sensitive (GTK_WIDGET (self->sim_switch), self->busy == 0);
   if (was != (self->busy > 0))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
-}
-
-static void
-toast_error (OsspHsmPage  *self,
-             const GError *error)
-{
-  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    ossp_widget_toast (GTK_WIDGET (self), error->message);
 }
 
 /* ---- which HSM ---- */
@@ -167,11 +150,11 @@ show_info (OsspHsmPage *self)
 
   if (info == NULL)
     {
-      set_subtitle (self->state_row, NULL);
-      set_subtitle (self->serial_row, NULL);
-      set_subtitle (self->firmware_id_row, NULL);
-      set_subtitle (self->products_row, NULL);
-      set_subtitle (self->counter_row, NULL);
+      ossp_row_set_subtitle_text (self->state_row, NULL);
+      ossp_row_set_subtitle_text (self->serial_row, NULL);
+      ossp_row_set_subtitle_text (self->firmware_id_row, NULL);
+      ossp_row_set_subtitle_text (self->products_row, NULL);
+      ossp_row_set_subtitle_text (self->counter_row, NULL);
       gtk_level_bar_set_value (self->counter_bar, 0);
       return;
     }
@@ -181,21 +164,21 @@ show_info (OsspHsmPage *self)
     case OSSP_HSM_STATE_PERSONALISED: state = _("Personalised — provisioning was not finished"); break;
     case OSSP_HSM_STATE_LOCKED: state = _("Locked — hands out licenses"); break;
     }
-  set_subtitle (self->state_row, state);
-  set_subtitle (self->serial_row, info->serial);
-  set_subtitle (self->firmware_id_row, info->firmware_id ? info->firmware_id : _("not configured"));
+  ossp_row_set_subtitle_text (self->state_row, state);
+  ossp_row_set_subtitle_text (self->serial_row, info->serial);
+  ossp_row_set_subtitle_text (self->firmware_id_row, info->firmware_id ? info->firmware_id : _("not configured"));
   for (guint i = 0; info->product_ids && info->product_ids[i]; i++)
     {
       g_autofree char *what = ossp_chip_certificate_describe_product_id (info->product_ids[i]);
       g_auto(GStrv) parts = g_strsplit (what, " (", 2);
       g_string_append_printf (products, "%s%s (%s)", i ? ", " : "", info->product_ids[i], parts[0]);
     }
-  set_subtitle (self->products_row, products->len ? products->str : _("none"));
+  ossp_row_set_subtitle_text (self->products_row, products->len ? products->str : _("none"));
   if (info->remaining == OSSP_HSM_REMAINING_UNKNOWN)
     counter = g_strdup_printf (_("%u delivered, remaining unknown"), info->delivered);
   else
     counter = g_strdup_printf (_("%u delivered, %u remaining"), info->delivered, info->remaining);
-  set_subtitle (self->counter_row, counter);
+  ossp_row_set_subtitle_text (self->counter_row, counter);
   if (info->remaining != OSSP_HSM_REMAINING_UNKNOWN && info->delivered + (guint64) info->remaining > 0)
     {
       gtk_level_bar_set_max_value (self->counter_bar, (double) info->delivered + info->remaining);
@@ -205,42 +188,59 @@ show_info (OsspHsmPage *self)
     gtk_level_bar_set_value (self->counter_bar, 0);
 }
 
-static void
-info_ready_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+/* Every info read ends here: the page shows what it got (or nothing). */
+static OsspHsmInfo *
+info_finish (OsspHsmPage   *self,
+             GObject       *source,
+             GAsyncResult  *result,
+             GError       **error)
 {
-  g_autoptr(OsspHsmPage) self = user_data;
-  g_autoptr(GError) error = NULL;
-  OsspHsmInfo *info = ossp_hsm_get_info_finish (OSSP_HSM (source), result, &error);
+  OsspHsmInfo *info = ossp_hsm_get_info_finish (OSSP_HSM (source), result, error);
 
   set_busy (self, FALSE);
   if (OSSP_HSM (source) != self->hsm)
     {
       /* the user switched HSM meanwhile: this answer is stale */
       ossp_hsm_info_free (info);
-      return;
+      return NULL;
     }
   g_clear_pointer (&self->info, ossp_hsm_info_free);
   self->info = info;
   show_info (self);
-  if (info == NULL)
-    toast_error (self, error);
+  return info;
 }
 
 static void
-read_info (OsspHsmPage *self)
+info_ready_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(OsspHsmPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (info_finish (self, source, result, &error) == NULL)
+    ossp_page_toast_error (self, error);
+}
+
+/* The page's HSM, made on first use; @callback gets a ref on the page. */
+static void
+ask_info (OsspHsmPage         *self,
+          GAsyncReadyCallback  callback)
 {
   g_autoptr(GError) error = NULL;
   OsspHsm *hsm = ensure_hsm (self, &error);
 
   if (hsm == NULL)
     {
-      toast_error (self, error);
+      ossp_page_toast_error (self, error);
       return;
     }
   set_busy (self, TRUE);
-  ossp_hsm_get_info_async (hsm, self->cancellable, info_ready_cb, g_object_ref (self));
+  ossp_hsm_get_info_async (hsm, self->cancellable, callback, g_object_ref (self));
+}
+
+static void
+read_info (OsspHsmPage *self)
+{
+  ask_info (self, info_ready_cb);
 }
 
 static void
@@ -296,7 +296,7 @@ show_readers (OsspHsmPage *self,
     {
       GtkWidget *row = adw_action_row_new ();
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No reader"));
-      set_subtitle (ADW_ACTION_ROW (row), problem ? problem : _("Plug in the reader that holds the HSM"));
+      ossp_row_set_subtitle_text (ADW_ACTION_ROW (row), problem ? problem : _("Plug in the reader that holds the HSM"));
       gtk_list_box_append (self->readers_list, row);
       return;
     }
@@ -305,13 +305,12 @@ show_readers (OsspHsmPage *self,
       OsspPcscReader *r = readers->pdata[i];
       GtkWidget *row = adw_action_row_new ();
       GtkWidget *check = gtk_check_button_new ();
-      g_autofree char *title = g_markup_escape_text (r->name, -1);
       g_autofree char *subtitle = r->card_present
         ? g_strdup_printf (_("Slot %u · card present (ATR %s)"), r->slot, r->atr ? r->atr : "?")
         : g_strdup_printf (_("Slot %u · no card"), r->slot);
 
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-      set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      ossp_row_set_title_text (ADW_PREFERENCES_ROW (row), r->name);
+      ossp_row_set_subtitle_text (ADW_ACTION_ROW (row), subtitle);
       if (group)
         gtk_check_button_set_group (GTK_CHECK_BUTTON (check), group);
       else
@@ -333,42 +332,28 @@ monitor_changed_cb (OsspPcscMonitor *monitor,
   show_readers (self, ossp_pcsc_monitor_get_readers (monitor), ossp_pcsc_monitor_get_problem (monitor));
 }
 
-static void
-list_readers_thread (GTask        *task,
-                     gpointer      source,
-                     gpointer      task_data,
-                     GCancellable *cancellable)
+static gpointer
+list_readers_job (gpointer job_data, GCancellable *cancellable, GError **error)
 {
-  GError *error = NULL;
-  GPtrArray *readers = ossp_pcsc_list_readers (&error);
-
-  if (readers == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, readers, (GDestroyNotify) g_ptr_array_unref);
+  return ossp_pcsc_list_readers (error);
 }
 
 static void
-list_readers_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+list_readers_done (gpointer page, gpointer result, const GError *error, gpointer job_data)
 {
-  OsspHsmPage *self = OSSP_HSM_PAGE (source);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) readers = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(GPtrArray) readers = result;
 
-  set_busy (self, FALSE);
+  set_busy (page, FALSE);
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    show_readers (self, readers, error ? error->message : NULL);
+    show_readers (page, readers, error ? error->message : NULL);
 }
 
 static void
 refresh_clicked_cb (OsspHsmPage *self)
 {
-  g_autoptr(GTask) task = g_task_new (self, self->cancellable, list_readers_cb, NULL);
-
   set_busy (self, TRUE);
-  g_task_run_in_thread (task, list_readers_thread);
+  ossp_page_run_job (self, self->cancellable, list_readers_job, NULL, NULL,
+                     (GDestroyNotify) g_ptr_array_unref, list_readers_done);
 }
 
 /* ---- provisioning form ---- */
@@ -407,71 +392,62 @@ update_file_rows (OsspHsmPage *self)
             perso_text = g_strdup_printf (_("%s — serves %s; none is a %s!"), base, joined,
                                           ossp_chip_get_name (self->chip));
         }
-      set_subtitle (self->perso_row, perso_text);
+      ossp_row_set_subtitle_text (self->perso_row, perso_text);
     }
   if (self->key_path != NULL)
     {
       g_autofree char *base = g_path_get_basename (self->key_path);
-      set_subtitle (self->key_row, base);
+      ossp_row_set_subtitle_text (self->key_row, base);
     }
   if (self->nonce_path != NULL)
     {
       g_autofree char *base = g_path_get_basename (self->nonce_path);
-      set_subtitle (self->nonce_row, base);
+      ossp_row_set_subtitle_text (self->nonce_row, base);
     }
 }
 
-void
-ossp_hsm_page_set_perso_file (OsspHsmPage *self,
-                              const char  *path)
+/* @store: the page's copy; @key: where the project keeps the path */
+static void
+set_file (OsspHsmPage  *self,
+          char        **store,
+          const char   *key,
+          const char   *path)
 {
   g_return_if_fail (OSSP_IS_HSM_PAGE (self));
-  g_free (self->perso_path);
-  self->perso_path = g_strdup (path);
-  ossp_project_page_store_path (self, "hsm.perso_file", path);
+  g_free (*store);
+  *store = g_strdup (path);
+  ossp_project_page_store_path (self, key, path);
   update_file_rows (self);
 }
 
 void
-ossp_hsm_page_set_key_file (OsspHsmPage *self,
-                            const char  *path)
+ossp_hsm_page_set_perso_file (OsspHsmPage *self, const char *path)
 {
-  g_return_if_fail (OSSP_IS_HSM_PAGE (self));
-  g_free (self->key_path);
-  self->key_path = g_strdup (path);
-  /* the HSM gets the payload's own key and nonce */
-  ossp_project_page_store_path (self, "payload.key", path);
-  update_file_rows (self);
+  set_file (self, &self->perso_path, "hsm.perso_file", path);
+}
+
+/* the HSM gets the payload's own key and nonce */
+void
+ossp_hsm_page_set_key_file (OsspHsmPage *self, const char *path)
+{
+  set_file (self, &self->key_path, "payload.key", path);
 }
 
 void
-ossp_hsm_page_set_nonce_file (OsspHsmPage *self,
-                              const char  *path)
+ossp_hsm_page_set_nonce_file (OsspHsmPage *self, const char *path)
 {
-  g_return_if_fail (OSSP_IS_HSM_PAGE (self));
-  g_free (self->nonce_path);
-  self->nonce_path = g_strdup (path);
-  ossp_project_page_store_path (self, "payload.nonce", path);
-  update_file_rows (self);
+  set_file (self, &self->nonce_path, "payload.nonce", path);
 }
 
 typedef void (*SetFileFunc) (OsspHsmPage *self, const char *path);
 
+/* @set: the page's setter for the row the file was chosen for */
 static void
-chooser_response_cb (GtkNativeDialog *dialog,
-                     int              response,
-                     OsspHsmPage     *self)
+file_chosen (gpointer    page,
+             const char *path,
+             gpointer    set)
 {
-  SetFileFunc set = g_object_get_data (G_OBJECT (dialog), "set-file");
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      if (path)
-        set (self, path);
-    }
-  g_clear_object (&self->chooser);
+  ((SetFileFunc) set) (page, path);
 }
 
 static void
@@ -479,15 +455,10 @@ choose_file (OsspHsmPage *self,
              const char  *title,
              SetFileFunc  set)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  const OsspFileChoice choice = { .title = title, .action = GTK_FILE_CHOOSER_ACTION_OPEN,
+                                  .accept_label = _("_Open") };
 
-  g_clear_object (&self->chooser);
-  self->chooser = gtk_file_chooser_native_new (title, GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                               GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
-  g_object_set_data (G_OBJECT (self->chooser), "set-file", set);
-  g_signal_connect (self->chooser, "response", G_CALLBACK (chooser_response_cb), self);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+  ossp_page_choose_file (self, &choice, file_chosen, set, NULL);
 }
 
 static void
@@ -538,16 +509,14 @@ collect_params (OsspHsmPage  *self,
 }
 
 static void
-provision_done_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+provision_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(OsspHsmPage) self = user_data;
   g_autoptr(GError) error = NULL;
 
   set_busy (self, FALSE);
   if (!ossp_hsm_provision_finish (OSSP_HSM (source), result, &error))
-    toast_error (self, error);
+    ossp_page_toast_error (self, error);
   else
     ossp_widget_toast (GTK_WIDGET (self), _("The HSM is provisioned and locked"));
   read_info (self);
@@ -567,7 +536,7 @@ dialog_response_cb (AdwMessageDialog *dialog,
   hsm = ensure_hsm (self, &error);
   if (hsm == NULL)
     {
-      toast_error (self, error);
+      ossp_page_toast_error (self, error);
       return;
     }
   set_busy (self, TRUE);
@@ -577,15 +546,13 @@ dialog_response_cb (AdwMessageDialog *dialog,
 static void
 show_plan (OsspHsmPage *self)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   g_autofree char *plan = ossp_hsm_provisioning_describe (self->pending);
   g_autofree char *body = NULL;
-  GtkWidget *dialog, *label, *frame;
+  AdwMessageDialog *dialog;
+  GtkWidget *label, *frame;
 
   body = g_strdup_printf (_("HSM %s is %s now. Programming it cannot be undone."), self->info->serial,
                           ossp_hsm_state_to_string (self->info->state));
-  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                   _("Provision and Lock This HSM?"), body);
   /* the plan, left-aligned and selectable so it can be pasted into a log */
   label = gtk_label_new (plan);
   gtk_label_set_xalign (GTK_LABEL (label), 0);
@@ -599,15 +566,9 @@ show_plan (OsspHsmPage *self)
   gtk_widget_set_margin_end (label, 6);
   frame = gtk_frame_new (NULL);
   gtk_frame_set_child (GTK_FRAME (frame), label);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), frame);
-  gtk_widget_set_size_request (dialog, 560, -1);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "provision", _("_Provision and Lock"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "provision", ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  dialog = ossp_page_dialog_new (self, _("Provision and Lock This HSM?"), body,
+                                 "provision", _("_Provision and Lock"), ADW_RESPONSE_DESTRUCTIVE, frame);
+  gtk_widget_set_size_request (GTK_WIDGET (dialog), 560, -1);
   g_object_set_data_full (G_OBJECT (dialog), "plan", g_strdup (plan), g_free);
   g_signal_connect_object (dialog, "response", G_CALLBACK (dialog_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
@@ -615,24 +576,18 @@ show_plan (OsspHsmPage *self)
 
 /* Fresh info first: the plan names the card and refuses a locked one. */
 static void
-plan_info_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+plan_info_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(OsspHsmPage) self = user_data;
   g_autoptr(GError) error = NULL;
-  OsspHsmInfo *info = ossp_hsm_get_info_finish (OSSP_HSM (source), result, &error);
+  OsspHsmInfo *info = info_finish (self, source, result, &error);
 
-  set_busy (self, FALSE);
-  g_clear_pointer (&self->info, ossp_hsm_info_free);
-  self->info = info;
-  show_info (self);
   if (self->pending == NULL)
     return;   /* answered meanwhile (page closed, or another dialog) */
   if (info == NULL)
     {
       g_clear_pointer (&self->pending, ossp_hsm_provisioning_free);
-      toast_error (self, error);
+      ossp_page_toast_error (self, error);
       return;
     }
   if (info->state == OSSP_HSM_STATE_LOCKED)
@@ -648,17 +603,15 @@ static void
 provision_clicked_cb (OsspHsmPage *self)
 {
   g_autoptr(GError) error = NULL;
-  OsspHsm *hsm;
 
   g_clear_pointer (&self->pending, ossp_hsm_provisioning_free);
   self->pending = collect_params (self, &error);
-  if (self->pending == NULL || (hsm = ensure_hsm (self, &error)) == NULL)
+  if (self->pending == NULL)
     {
-      toast_error (self, error);
+      ossp_page_toast_error (self, error);
       return;
     }
-  set_busy (self, TRUE);
-  ossp_hsm_get_info_async (hsm, self->cancellable, plan_info_cb, g_object_ref (self));
+  ask_info (self, plan_info_cb);
 }
 
 /* ---- GObject ---- */
@@ -799,9 +752,6 @@ ossp_hsm_page_dispose (GObject *object)
       ossp_pcsc_monitor_stop (self->monitor);
       g_clear_object (&self->monitor);
     }
-  if (self->chooser)
-    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
-  g_clear_object (&self->chooser);
   g_clear_object (&self->hsm);
   g_clear_object (&self->chip);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSSP_TYPE_HSM_PAGE);
@@ -893,7 +843,7 @@ ossp_hsm_page_init (OsspHsmPage *self)
   ossp_pcsc_monitor_start (self->monitor);
   sim_subtitle = g_strdup (_("A soft-HSM card inside OpenSSP, no hardware needed; its counter is kept "
                              "in your data folder. Switch off to use a card in a reader."));
-  set_subtitle (self->sim_row, sim_subtitle);
+  ossp_row_set_subtitle_text (self->sim_row, sim_subtitle);
 }
 
 GtkWidget *

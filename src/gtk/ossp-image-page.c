@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "ossp-image-page.h"
+#include "ossp-page-util.h"
 #include "ossp-project-page.h"
 #include "ossp-window.h"
 #include "ossp-wrap-layout.h"
@@ -55,7 +56,6 @@ struct _OsspImagePage
   GPtrArray            *result_rows;
   GPtrArray            *verify_rows;
   GCancellable         *cancellable;
-  GtkFileChooserNative *chooser;
   gboolean              busy;
   guint                 inspect_serial;
   guint                 input_major;    /* header major of the input (or of the chip for raw) */
@@ -328,14 +328,11 @@ job_verify (Job           *job,
   return TRUE;
 }
 
-static void
-job_thread (GTask        *task,
-            gpointer      source_object,
-            gpointer      task_data,
-            GCancellable *cancellable)
+/* the results go into the job itself */
+static gpointer
+job_thread (gpointer job_data, GCancellable *cancellable, GError **error)
 {
-  Job *job = task_data;
-  GError *error = NULL;
+  Job *job = job_data;
   gboolean ok = FALSE;
 
   switch (job->kind)
@@ -345,7 +342,7 @@ job_thread (GTask        *task,
         /* a raw binary is shown with the header it would get */
         g_autoptr(OsspImage) image =
           ossp_image_open (job->input, ossp_image_file_has_header (job->input) ? 0 : job->chip_version,
-                           FALSE, &error);
+                           FALSE, error);
         if (image != NULL)
           {
             job->fields = ossp_image_get_fields (image);
@@ -357,16 +354,13 @@ job_thread (GTask        *task,
       }
       break;
     case JOB_SIGN:
-      ok = job_sign (job, cancellable, &error);
+      ok = job_sign (job, cancellable, error);
       break;
     case JOB_VERIFY:
-      ok = job_verify (job, cancellable, &error);
+      ok = job_verify (job, cancellable, error);
       break;
     }
-  if (ok)
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
+  return ok ? job : NULL;
 }
 
 /* ---- presentation ---- */
@@ -374,15 +368,6 @@ job_thread (GTask        *task,
 static void
 set_busy (OsspImagePage *self,
           gboolean       busy);
-
-static void
-clear_rows (AdwPreferencesGroup *group,
-            GPtrArray           *rows)
-{
-  for (guint i = 0; i < rows->len; i++)
-    adw_preferences_group_remove (group, g_ptr_array_index (rows, i));
-  g_ptr_array_set_size (rows, 0);
-}
 
 static GtkWidget *
 new_row (const char *title,
@@ -401,7 +386,7 @@ fill_fields (AdwPreferencesGroup *group,
              GPtrArray           *rows,
              GPtrArray           *fields)
 {
-  clear_rows (group, rows);
+  ossp_group_remove_rows (group, rows);
   for (guint i = 0; fields && i < fields->len; i++)
     {
       OsspImageField *f = g_ptr_array_index (fields, i);
@@ -420,7 +405,7 @@ static void
 fill_checks (OsspImagePage *self,
              GPtrArray     *checks)
 {
-  clear_rows (self->verify_group, self->verify_rows);
+  ossp_group_remove_rows (self->verify_group, self->verify_rows);
   for (guint i = 0; checks && i < checks->len; i++)
     {
       OsspImageCheck *c = g_ptr_array_index (checks, i);
@@ -524,13 +509,10 @@ chip_version (OsspImagePage *self)
 }
 
 static void
-job_done_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+job_done_cb (gpointer page, gpointer result, const GError *error, gpointer job_data)
 {
-  OsspImagePage *self = OSSP_IMAGE_PAGE (source);
-  Job *job = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
+  OsspImagePage *self = page;
+  Job *job = job_data;
 
   if (job->kind == JOB_INSPECT && job->serial != self->inspect_serial)
     return;  /* the input changed meanwhile */
@@ -540,10 +522,9 @@ job_done_cb (GObject      *source,
       gtk_widget_set_visible (self->cancel_button, FALSE);
       set_busy (self, FALSE);
     }
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (result == NULL)
     {
-      if (g_error_matches (error, OSSP_ERROR, OSSP_ERROR_CANCELLED) ||
-          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      if (ossp_error_is_cancelled (error))
         {
           /* the page may be gone (dispose cancels too) */
           if (job->kind != JOB_INSPECT && gtk_widget_get_root (GTK_WIDGET (self)) != NULL)
@@ -554,11 +535,11 @@ job_done_cb (GObject      *source,
       set_status (self, error->message, TRUE);
       if (job->kind == JOB_INSPECT)
         {
-          clear_rows (self->input_group, self->input_rows);
+          ossp_group_remove_rows (self->input_group, self->input_rows);
           adw_preferences_group_set_description (self->input_group, error->message);
         }
       else
-        ossp_widget_toast (GTK_WIDGET (self), error->message);
+        ossp_page_toast_error (self, error);
       return;
     }
 
@@ -575,7 +556,7 @@ job_done_cb (GObject      *source,
       adw_preferences_group_set_description (self->result_group, job->output);
       gtk_widget_set_visible (GTK_WIDGET (self->result_group), TRUE);
       self->signed_output = TRUE;
-      clear_rows (self->verify_group, self->verify_rows);
+      ossp_group_remove_rows (self->verify_group, self->verify_rows);
       set_status (self, job->summary, FALSE);
       ossp_widget_toast (GTK_WIDGET (self), job->summary);
       break;
@@ -607,8 +588,6 @@ static void
 job_run (OsspImagePage *self,
          Job           *job)
 {
-  g_autoptr(GTask) task = g_task_new (self, self->cancellable, job_done_cb, NULL);
-
   if (job->kind != JOB_INSPECT)
     {
       set_busy (self, TRUE);
@@ -618,8 +597,7 @@ job_run (OsspImagePage *self,
       gtk_widget_set_visible (self->cancel_button, TRUE);
       set_status (self, job->kind == JOB_SIGN ? _("Signing…") : _("Verifying…"), FALSE);
     }
-  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
-  g_task_run_in_thread (task, job_thread);
+  ossp_page_run_job (self, self->cancellable, job_thread, job, (GDestroyNotify) job_free, NULL, job_done_cb);
 }
 
 static void
@@ -703,76 +681,27 @@ verify_clicked_cb (OsspImagePage *self)
 
 /* ---- files ---- */
 
-typedef void (*ChosenFunc) (OsspImagePage *self, GListModel *files);
-
 static void
-chooser_response_cb (GtkNativeDialog *dialog,
-                     int              response,
-                     OsspImagePage   *self)
+input_chosen (gpointer page, const char *path, gpointer user_data)
 {
-  ChosenFunc func = g_object_get_data (G_OBJECT (dialog), "chosen-func");
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (dialog));
-      func (self, files);
-    }
-  g_clear_object (&self->chooser);
+  ossp_image_page_set_input (page, path);
 }
 
 static void
-choose_files (OsspImagePage        *self,
-              const char           *title,
-              GtkFileChooserAction  action,
-              gboolean              multiple,
-              ChosenFunc            func)
+key_chosen (gpointer page, const char *path, gpointer user_data)
 {
-  GtkWidget *root = GTK_WIDGET (gtk_widget_get_root (GTK_WIDGET (self)));
-
-  g_clear_object (&self->chooser);
-  self->chooser = gtk_file_chooser_native_new (title, GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                               action, NULL, NULL);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
-  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (self->chooser), multiple);
-  g_object_set_data (G_OBJECT (self->chooser), "chosen-func", func);
-  g_signal_connect (self->chooser, "response", G_CALLBACK (chooser_response_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
-}
-
-static char *
-first_path (GListModel *files)
-{
-  g_autoptr(GFile) file = g_list_model_get_item (files, 0);
-  return file ? g_file_get_path (file) : NULL;
+  ossp_image_page_set_key_file (page, path);
 }
 
 static void
-input_chosen (OsspImagePage *self, GListModel *files)
+output_chosen (gpointer page, const char *path, gpointer user_data)
 {
-  g_autofree char *path = first_path (files);
-  if (path)
-    ossp_image_page_set_input (self, path);
-}
+  OsspImagePage *self = page;
 
-static void
-key_chosen (OsspImagePage *self, GListModel *files)
-{
-  g_autofree char *path = first_path (files);
-  if (path)
-    ossp_image_page_set_key_file (self, path);
-}
-
-static void
-output_chosen (OsspImagePage *self, GListModel *files)
-{
-  g_autofree char *path = first_path (files);
-  if (path)
-    {
-      /* the save dialog already asked about replacing */
-      if (g_file_test (path, G_FILE_TEST_EXISTS))
-        gtk_switch_set_active (self->overwrite_switch, TRUE);
-      ossp_image_page_set_output (self, path);
-    }
+  /* the save dialog already asked about replacing */
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    gtk_switch_set_active (self->overwrite_switch, TRUE);
+  ossp_image_page_set_output (self, path);
 }
 
 static int
@@ -783,45 +712,50 @@ compare_paths (gconstpointer a,
 }
 
 static void
-pubkeys_chosen (OsspImagePage *self, GListModel *files)
+pubkeys_chosen (gpointer page, const char * const *chosen, gpointer user_data)
 {
   g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
 
-  for (guint i = 0; i < g_list_model_get_n_items (files); i++)
-    {
-      g_autoptr(GFile) file = g_list_model_get_item (files, i);
-      g_ptr_array_add (paths, g_file_get_path (file));
-    }
+  for (guint i = 0; chosen[i]; i++)
+    g_ptr_array_add (paths, g_strdup (chosen[i]));
   /* the dialog returns no order: sort by name, which is the key index for
    * KeyGen's publicKey00.pem … publicKey07.pem */
   g_ptr_array_sort (paths, compare_paths);
   g_ptr_array_add (paths, NULL);
-  ossp_image_page_set_public_keys (self, (const char * const *) paths->pdata);
+  ossp_image_page_set_public_keys (page, (const char * const *) paths->pdata);
 }
 
+/* GTK's own accept labels: Open, or Save for the signed image */
 static void
 input_clicked_cb (OsspImagePage *self)
 {
-  choose_files (self, _("Image or raw binary to sign"), GTK_FILE_CHOOSER_ACTION_OPEN, FALSE, input_chosen);
+  const OsspFileChoice choice = { _("Image or raw binary to sign"), GTK_FILE_CHOOSER_ACTION_OPEN };
+
+  ossp_page_choose_file (self, &choice, input_chosen, NULL, NULL);
 }
 
 static void
 key_clicked_cb (OsspImagePage *self)
 {
-  choose_files (self, _("Private key (PEM)"), GTK_FILE_CHOOSER_ACTION_OPEN, FALSE, key_chosen);
+  const OsspFileChoice choice = { _("Private key (PEM)"), GTK_FILE_CHOOSER_ACTION_OPEN };
+
+  ossp_page_choose_file (self, &choice, key_chosen, NULL, NULL);
 }
 
 static void
 output_clicked_cb (OsspImagePage *self)
 {
-  choose_files (self, _("Signed image"), GTK_FILE_CHOOSER_ACTION_SAVE, FALSE, output_chosen);
+  const OsspFileChoice choice = { _("Signed image"), GTK_FILE_CHOOSER_ACTION_SAVE };
+
+  ossp_page_choose_file (self, &choice, output_chosen, NULL, NULL);
 }
 
 static void
 pubkeys_clicked_cb (OsspImagePage *self)
 {
-  choose_files (self, _("Public keys of the table (publicKey00.pem …)"), GTK_FILE_CHOOSER_ACTION_OPEN,
-                TRUE, pubkeys_chosen);
+  const OsspFileChoice choice = { _("Public keys of the table (publicKey00.pem …)"), GTK_FILE_CHOOSER_ACTION_OPEN };
+
+  ossp_page_choose_files (self, &choice, pubkeys_chosen, NULL, NULL);
 }
 
 static void
@@ -979,9 +913,6 @@ ossp_image_page_dispose (GObject *object)
   OsspImagePage *self = OSSP_IMAGE_PAGE (object);
 
   g_cancellable_cancel (self->cancellable);
-  if (self->chooser)
-    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
-  g_clear_object (&self->chooser);
   gtk_widget_dispose_template (GTK_WIDGET (self), OSSP_TYPE_IMAGE_PAGE);
   G_OBJECT_CLASS (ossp_image_page_parent_class)->dispose (object);
 }
@@ -1114,7 +1045,7 @@ set_path_row (AdwActionRow *row,
 {
   g_free (*store);
   *store = g_strdup (path);
-  adw_action_row_set_subtitle (row, path ? path : _("No file chosen"));
+  ossp_row_set_subtitle_text (row, path ? path : _("No file chosen"));
 }
 
 void
@@ -1125,7 +1056,7 @@ ossp_image_page_set_input (OsspImagePage *self,
   ossp_project_page_store_path (self, "image.input", path);
   self->signed_output = FALSE;
   gtk_widget_set_visible (GTK_WIDGET (self->result_group), FALSE);
-  clear_rows (self->verify_group, self->verify_rows);
+  ossp_group_remove_rows (self->verify_group, self->verify_rows);
   inspect_input (self);
   update_sensitivity (self);
 }
@@ -1162,6 +1093,6 @@ ossp_image_page_set_public_keys (OsspImagePage      *self,
       g_ptr_array_add (self->pubkey_paths, g_strdup (paths[i]));
       g_string_append_printf (names, "%s%u: %s", i ? ", " : "", i, base);
     }
-  adw_action_row_set_subtitle (self->pubkeys_row, names->len ? names->str
-                               : _("None: the image keeps its table, or gets a table of the signing key only"));
+  ossp_row_set_subtitle_text (self->pubkeys_row, names->len ? names->str
+                              : _("None: the image keeps its table, or gets a table of the signing key only"));
 }

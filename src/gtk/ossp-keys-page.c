@@ -10,6 +10,7 @@
 
 #include "ossp-help.h"
 #include "ossp-keys-page.h"
+#include "ossp-page-util.h"
 #include "ossp-project-page.h"
 #include "ossp-window.h"
 
@@ -37,7 +38,6 @@ struct _OsspKeysPage
   OsspKeys             *keys;
   GPtrArray            *result_rows;   /* rows added to result_group */
   GCancellable         *cancellable;
-  GtkFileChooserNative *chooser;
   gboolean              busy;
 };
 
@@ -184,9 +184,7 @@ count_changed_cb (OsspKeysPage *self)
 static void
 clear_results (OsspKeysPage *self)
 {
-  for (guint i = 0; i < self->result_rows->len; i++)
-    adw_preferences_group_remove (self->result_group, g_ptr_array_index (self->result_rows, i));
-  g_ptr_array_set_size (self->result_rows, 0);
+  ossp_group_remove_rows (self->result_group, self->result_rows);
   gtk_widget_set_visible (GTK_WIDGET (self->result_group), FALSE);
 }
 
@@ -287,24 +285,17 @@ generate_data_free (GenerateData *data)
   g_free (data);
 }
 
-static void
-generate_thread (GTask        *task,
-                 gpointer      source_object,
-                 gpointer      task_data,
-                 GCancellable *cancellable)
+static gpointer
+generate_job (gpointer job_data, GCancellable *cancellable, GError **error)
 {
-  GenerateData *data = task_data;
-  g_autoptr(GError) error = NULL;
+  GenerateData *data = job_data;
   g_autoptr(OsspKeys) keys = NULL;
   const char *pw[] = { data->password };
 
-  keys = ossp_keys_generate_for_chip (data->chip, OSSP_CURVE_P256, data->count, cancellable, &error);
-  if (keys == NULL || !ossp_keys_save (keys, data->folder, pw, 1, data->flags, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  g_task_return_pointer (task, g_steal_pointer (&keys), g_object_unref);
+  keys = ossp_keys_generate_for_chip (data->chip, OSSP_CURVE_P256, data->count, cancellable, error);
+  if (keys == NULL || !ossp_keys_save (keys, data->folder, pw, 1, data->flags, error))
+    return NULL;
+  return g_steal_pointer (&keys);
 }
 
 static void
@@ -321,41 +312,26 @@ set_busy (OsspKeysPage *self,
 static void store_key_files (OsspKeysPage *self);
 
 static void
-generate_done (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+generate_done (gpointer page, gpointer result, const GError *error, gpointer job_data)
 {
-  OsspKeysPage *self = OSSP_KEYS_PAGE (source);
-  g_autoptr(GError) error = NULL;
-  OsspKeys *keys = g_task_propagate_pointer (G_TASK (result), &error);
+  OsspKeysPage *self = page;
+  g_autoptr(OsspKeys) keys = result;
 
   /* cancelled only by dispose: the widgets may be gone */
-  if (g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
-    {
-      g_clear_object (&keys);
-      return;
-    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
   set_busy (self, FALSE);
-  if (keys == NULL)
-    {
-      if (!g_error_matches (error, OSSP_ERROR, OSSP_ERROR_CANCELLED))
-        ossp_widget_toast (GTK_WIDGET (self), error->message);
-      return;
-    }
+  if (ossp_page_job_failed (self, keys, error))
+    return;
   g_set_object (&self->keys, keys);
-  g_object_unref (keys);
   show_results (self);
   store_key_files (self);
   /* the password has done its job: do not leave it in the entries */
   gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
   gtk_editable_set_text (GTK_EDITABLE (self->confirm_row), "");
-  {
-    g_autofree char *msg = g_strdup_printf (ngettext ("%u key pair written to %s",
-                                                      "%u key pairs written to %s",
-                                                      ossp_keys_get_n_keys (keys)),
-                                            ossp_keys_get_n_keys (keys), self->folder);
-    ossp_widget_toast (GTK_WIDGET (self), msg);
-  }
+  ossp_page_toast (self, ngettext ("%u key pair written to %s", "%u key pairs written to %s",
+                                   ossp_keys_get_n_keys (keys)),
+                   ossp_keys_get_n_keys (keys), self->folder);
 }
 
 /* The project names the new public key (MP15) or PKH-table hash (MP13,
@@ -386,7 +362,6 @@ store_key_files (OsspKeysPage *self)
 static void
 generate_cb (OsspKeysPage *self)
 {
-  g_autoptr(GTask) task = NULL;
   GenerateData *data;
 
   if (!gtk_widget_get_sensitive (GTK_WIDGET (self->generate_button)))
@@ -402,10 +377,8 @@ generate_cb (OsspKeysPage *self)
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
   set_busy (self, TRUE);
-  task = g_task_new (self, self->cancellable, generate_done, NULL);
-  g_task_set_source_tag (task, generate_cb);
-  g_task_set_task_data (task, data, (GDestroyNotify) generate_data_free);
-  g_task_run_in_thread (task, generate_thread);
+  ossp_page_run_job (self, self->cancellable, generate_job, data, (GDestroyNotify) generate_data_free,
+                     g_object_unref, generate_done);
 }
 
 /* Random key / nonce: 16 bytes, fast enough for the main thread */
@@ -416,17 +389,15 @@ write_random (OsspKeysPage *self,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *path = g_build_filename (self->folder, nonce ? "nonce.bin" : "enc_key.bin", NULL);
-  g_autofree char *msg = NULL;
 
   if (!ossp_random_write_file (path, 16, nonce,
                                gtk_switch_get_active (self->overwrite_switch)
                                ? OSSP_WRITE_FLAGS_OVERWRITE : OSSP_WRITE_FLAGS_NONE, &error))
     {
-      ossp_widget_toast (GTK_WIDGET (self), error->message);
+      ossp_page_toast_error (self, error);
       return;
     }
-  msg = g_strdup_printf (_("Wrote %s (16 bytes, mode 0600)"), path);
-  ossp_widget_toast (GTK_WIDGET (self), msg);
+  ossp_page_toast (self, _("Wrote %s (16 bytes, mode 0600)"), path);
   ossp_project_page_store_path (self, nonce ? "payload.nonce" : "payload.key", path);
 }
 
@@ -442,45 +413,25 @@ random_nonce_cb (OsspKeysPage *self)
   write_random (self, TRUE);
 }
 
-/* Folder chooser: native, so it goes through the portal under Flatpak */
+/* Folder chooser */
 
 static void
-chooser_response_cb (GtkNativeDialog *dialog,
-                     int              response,
-                     gpointer         user_data)
+folder_chosen (gpointer    page,
+               const char *path,
+               gpointer    user_data)
 {
-  OsspKeysPage *self = OSSP_KEYS_PAGE (user_data);
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      if (path)
-        ossp_keys_page_set_folder (self, path);
-      else
-        ossp_widget_toast (GTK_WIDGET (self), _("That folder has no local path; choose a local folder"));
-    }
-  g_clear_object (&self->chooser);
+  ossp_keys_page_set_folder (page, path);
 }
 
 static void
 choose_folder_cb (OsspKeysPage *self)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  const OsspFileChoice choice = {
+    .title = _("Output Folder for the Keys"), .action = GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+    .accept_label = _("_Select"), .current_path = self->folder,
+  };
 
-  g_clear_object (&self->chooser);
-  self->chooser = gtk_file_chooser_native_new (_("Output Folder for the Keys"),
-                                               GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                               GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
-                                               _("_Select"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
-  if (self->folder)
-    {
-      g_autoptr(GFile) current = g_file_new_for_path (self->folder);
-      gtk_file_chooser_set_file (GTK_FILE_CHOOSER (self->chooser), current, NULL);
-    }
-  g_signal_connect (self->chooser, "response", G_CALLBACK (chooser_response_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+  ossp_page_choose_file (self, &choice, folder_chosen, NULL, NULL);
 }
 
 /* Project */
@@ -563,9 +514,6 @@ ossp_keys_page_dispose (GObject *object)
   /* a running worker keeps its own references; let it finish unseen */
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  if (self->chooser)
-    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
-  g_clear_object (&self->chooser);
   g_clear_object (&self->chip);
   g_clear_object (&self->keys);
   g_clear_pointer (&self->folder, g_free);
@@ -683,7 +631,7 @@ ossp_keys_page_set_folder (OsspKeysPage *self,
     return;
   g_free (self->folder);
   self->folder = (folder && *folder) ? g_strdup (folder) : NULL;
-  adw_action_row_set_subtitle (self->folder_row, self->folder ? self->folder : _("Not chosen"));
+  ossp_row_set_subtitle_text (self->folder_row, self->folder ? self->folder : _("Not chosen"));
   ossp_project_page_store_path (self, "keys.folder", self->folder);
   update_sensitivity (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FOLDER]);

@@ -10,6 +10,7 @@
 
 #include "ossp-otp-page.h"
 #include "ossp-help.h"
+#include "ossp-page-util.h"
 #include "ossp-project-page.h"
 #include "ossp-window.h"
 #include "ossp-wrap-layout.h"
@@ -434,7 +435,7 @@ cell_edit_idle (gpointer data)
     ;   /* the word went away meanwhile */
   else if (!set_word_keeping (e->self, e->word, e->lock >= 0 ? ossp_otp_item_get_value (old) : e->value,
                               e->lock, NULL, &error))
-    ossp_widget_toast (GTK_WIDGET (e->self), error->message);
+    ossp_page_toast_error (e->self, error);
   ossp_secure_wipe (&e->value, sizeof e->value);
   g_object_unref (e->self);
   g_free (e);
@@ -631,8 +632,9 @@ value_bind_cb (GtkListItemFactory *factory, GtkListItem *li, OsspOtpPage *self)
   set_bound_word (entry, word);
 }
 
+/* value entries and lock switches: a recycled cell commits nothing */
 static void
-value_unbind_cb (GtkListItemFactory *factory, GtkListItem *li, OsspOtpPage *self)
+word_unbind_cb (GtkListItemFactory *factory, GtkListItem *li, OsspOtpPage *self)
 {
   set_bound_word (gtk_list_item_get_child (li), G_MAXUINT);
 }
@@ -672,12 +674,6 @@ lock_bind_cb (GtkListItemFactory *factory, GtkListItem *li, OsspOtpPage *self)
   else
     gtk_widget_set_tooltip_text (sw, _("Permanently lock this word after writing it: it can "
                                        "never change again"));
-}
-
-static void
-lock_unbind_cb (GtkListItemFactory *factory, GtkListItem *li, OsspOtpPage *self)
-{
-  set_bound_word (gtk_list_item_get_child (li), G_MAXUINT);
 }
 
 static void
@@ -728,24 +724,38 @@ new_grid (void)
   return grid;
 }
 
-static AdwMessageDialog *
+/* Every dialog's data starts with these two, so one free function serves
+ * them all; the page is a ref, the dialog is not. */
+typedef struct {
+  OsspOtpPage      *self;
+  AdwMessageDialog *dialog;
+} DialogData;
+
+static void
+dialog_data_free (gpointer  data,
+                  GClosure *closure)
+{
+  DialogData *d = data;
+
+  g_object_unref (d->self);
+  g_free (d);
+}
+
+/* @data: a WordDialog, RmaDialog or KeyDialog; it goes with the dialog,
+ * whose "Set" and "Cancel" reach @response */
+static void
 new_dialog (OsspOtpPage *self,
+            gpointer     data,
             const char  *heading,
             const char  *body,
-            const char  *action_id,
-            const char  *action_label,
-            GtkWidget   *extra)
+            GtkWidget   *extra,
+            GCallback    response)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (
-    adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, heading, body));
+  DialogData *d = data;
 
-  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), action_id, action_label, NULL);
-  adw_message_dialog_set_response_appearance (dialog, action_id, ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (dialog, action_id);
-  adw_message_dialog_set_close_response (dialog, "cancel");
-  adw_message_dialog_set_extra_child (dialog, extra);
-  return dialog;
+  d->self = g_object_ref (self);
+  d->dialog = ossp_page_dialog_new (self, heading, body, "set", _("_Set"), ADW_RESPONSE_SUGGESTED, extra);
+  g_signal_connect_data (d->dialog, "response", response, d, dialog_data_free, 0);
 }
 
 static void
@@ -826,16 +836,6 @@ typedef struct {
 } WordDialog;
 
 static void
-word_dialog_free (gpointer data,
-                  GClosure *closure)
-{
-  WordDialog *d = data;
-
-  g_object_unref (d->self);
-  g_free (d);
-}
-
-static void
 word_dialog_update (WordDialog *d)
 {
   OsspOtpPage *self = d->self;
@@ -879,9 +879,7 @@ word_dialog_update (WordDialog *d)
 }
 
 static void
-word_dialog_response_cb (AdwMessageDialog *dialog,
-                         const char       *response,
-                         WordDialog       *d)
+word_dialog_response_cb (AdwMessageDialog *dialog, const char *response, WordDialog *d)
 {
   g_autoptr(GError) error = NULL;
   guint32 v = 0;
@@ -891,7 +889,7 @@ word_dialog_response_cb (AdwMessageDialog *dialog,
       parse_value (gtk_editable_get_text (GTK_EDITABLE (d->value)), &v) &&
       !set_word_keeping (d->self, word, v, gtk_check_button_get_active (d->lock),
                          gtk_editable_get_text (GTK_EDITABLE (d->label)), &error))
-    ossp_widget_toast (GTK_WIDGET (d->self), error->message);
+    ossp_page_toast_error (d->self, error);
   /* the dialog held the value in clear */
   gtk_editable_set_text (GTK_EDITABLE (d->value), "");
 }
@@ -907,7 +905,6 @@ open_word_dialog (OsspOtpPage *self,
   gboolean user = ossp_chip_has_user_lock_flags (self->chip);
   guint first, last;
 
-  d->self = g_object_ref (self);
   editable_range (self, &first, &last);
   d->word = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (first, last, 1));
   gtk_widget_set_name (GTK_WIDGET (d->word), "otp-dialog-word");
@@ -956,13 +953,11 @@ open_word_dialog (OsspOtpPage *self,
   gtk_label_set_max_width_chars (d->check, 50);
   gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (d->check), 0, 4, 2, 1);
 
-  d->dialog = new_dialog (self, old ? _("Edit OTP word") : _("Set an OTP word"),
-                          _("The value the SSP will burn into this word."), "set", _("_Set"), grid);
+  new_dialog (self, d, old ? _("Edit OTP word") : _("Set an OTP word"),
+              _("The value the SSP will burn into this word."), grid, G_CALLBACK (word_dialog_response_cb));
   g_signal_connect_swapped (d->word, "value-changed", G_CALLBACK (word_dialog_update), d);
   g_signal_connect_swapped (d->value, "changed", G_CALLBACK (word_dialog_update), d);
   g_signal_connect_swapped (d->lock, "toggled", G_CALLBACK (word_dialog_update), d);
-  g_signal_connect_data (d->dialog, "response", G_CALLBACK (word_dialog_response_cb), d,
-                         word_dialog_free, 0);
   word_dialog_update (d);
   gtk_window_present (GTK_WINDOW (d->dialog));
 }
@@ -1014,16 +1009,6 @@ typedef struct {
 } RmaDialog;
 
 static void
-rma_dialog_free (gpointer data,
-                 GClosure *closure)
-{
-  RmaDialog *d = data;
-
-  g_object_unref (d->self);
-  g_free (d);
-}
-
-static void
 rma_dialog_update (RmaDialog *d)
 {
   guint32 v = 0, mask = ossp_chip_get_rma_mask (d->self->chip);
@@ -1044,9 +1029,7 @@ rma_dialog_update (RmaDialog *d)
 }
 
 static void
-rma_dialog_response_cb (AdwMessageDialog *dialog,
-                        const char       *response,
-                        RmaDialog        *d)
+rma_dialog_response_cb (AdwMessageDialog *dialog, const char *response, RmaDialog *d)
 {
   g_autoptr(GError) error = NULL;
   guint32 v = 0;
@@ -1054,7 +1037,7 @@ rma_dialog_response_cb (AdwMessageDialog *dialog,
   if (g_str_equal (response, "set") &&
       parse_value (gtk_editable_get_text (GTK_EDITABLE (d->value)), &v) &&
       !ossp_otp_secret_set_rma_password (d->self->secret, v, &error))
-    ossp_widget_toast (GTK_WIDGET (d->self), error->message);
+    ossp_page_toast_error (d->self, error);
   gtk_editable_set_text (GTK_EDITABLE (d->value), "");
 }
 
@@ -1068,7 +1051,6 @@ rma_clicked_cb (OsspOtpPage *self)
                                            ossp_chip_get_rma_mask (self->chip) == G_MAXUINT32
                                            ? _("all 32 bits") : _("the low 30 bits"));
 
-  d->self = g_object_ref (self);
   d->value = GTK_ENTRY (gtk_entry_new ());
   gtk_widget_set_name (GTK_WIDGET (d->value), "otp-rma-value");
   gtk_widget_add_css_class (GTK_WIDGET (d->value), "hex-value");
@@ -1078,44 +1060,13 @@ rma_clicked_cb (OsspOtpPage *self)
   gtk_label_set_wrap (d->check, TRUE);
   gtk_label_set_xalign (d->check, 0);
   gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (d->check), 0, 1, 2, 1);
-  d->dialog = new_dialog (self, _("RMA password"), body, "set", _("_Set"), grid);
+  new_dialog (self, d, _("RMA password"), body, grid, G_CALLBACK (rma_dialog_response_cb));
   g_signal_connect_swapped (d->value, "changed", G_CALLBACK (rma_dialog_update), d);
-  g_signal_connect_data (d->dialog, "response", G_CALLBACK (rma_dialog_response_cb), d,
-                         rma_dialog_free, 0);
   rma_dialog_update (d);
   gtk_window_present (GTK_WINDOW (d->dialog));
 }
 
 /* --- files (GtkFileChooserNative; reads and writes in a GTask thread) */
-
-typedef void (*FileChosenFunc) (OsspOtpPage *self, GFile *file, gpointer data);
-
-typedef struct {
-  OsspOtpPage   *self;
-  FileChosenFunc func;
-  gpointer       data;       /* handed to func on accept, else freed */
-  GDestroyNotify data_free;
-} Chooser;
-
-static void
-chooser_response_cb (GtkNativeDialog *native,
-                     int              response,
-                     Chooser         *c)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
-      if (file)
-        {
-          c->func (c->self, file, g_steal_pointer (&c->data));
-        }
-    }
-  if (c->data && c->data_free)
-    c->data_free (c->data);
-  g_object_unref (c->self);
-  g_free (c);
-  g_object_unref (native);
-}
 
 static void
 choose_file (OsspOtpPage         *self,
@@ -1123,32 +1074,14 @@ choose_file (OsspOtpPage         *self,
              GtkFileChooserAction action,
              const char          *suggested_name,
              const char          *pattern,
-             FileChosenFunc       func,
+             OsspPageFileFunc     func,
              gpointer             data,
              GDestroyNotify       data_free)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkFileChooserNative *native;
-  Chooser *c = g_new0 (Chooser, 1);
+  const OsspFileChoice choice = { .title = title, .action = action, .suggested_name = suggested_name,
+                                  .filter_pattern = pattern };
 
-  native = gtk_file_chooser_native_new (title, GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                        action, NULL, NULL);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  if (suggested_name)
-    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), suggested_name);
-  if (pattern)
-    {
-      g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
-      gtk_file_filter_add_pattern (filter, pattern);
-      gtk_file_filter_set_name (filter, pattern);
-      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
-    }
-  c->self = g_object_ref (self);
-  c->func = func;
-  c->data = data;
-  c->data_free = data_free;
-  g_signal_connect (native, "response", G_CALLBACK (chooser_response_cb), c);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+  ossp_page_choose_file (self, &choice, func, data, data_free);
 }
 
 static void
@@ -1176,33 +1109,25 @@ write_job_free (WriteJob *job)
   g_free (job);
 }
 
-static void
-write_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+static gpointer
+write_job (gpointer job_data, GCancellable *cancellable, GError **error)
 {
-  WriteJob *job = task_data;
-  GError *error = NULL;
+  WriteJob *job = job_data;
 
   /* the chooser already asked before replacing a file */
-  if (!ossp_file_write_atomic (job->path, job->data->data, job->data->len,
-                               OSSP_WRITE_FLAGS_SECRET | OSSP_WRITE_FLAGS_OVERWRITE, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
+  return ossp_file_write_atomic (job->path, job->data->data, job->data->len,
+                                 OSSP_WRITE_FLAGS_SECRET | OSSP_WRITE_FLAGS_OVERWRITE, error) ? job : NULL;
 }
 
 static void
-write_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+write_done (gpointer page, gpointer result, const GError *error, gpointer job_data)
 {
-  OsspOtpPage *self = OSSP_OTP_PAGE (source);
-  WriteJob *job = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
+  OsspOtpPage *self = page;
+  WriteJob *job = job_data;
 
   set_busy (self, FALSE);
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      ossp_widget_toast (GTK_WIDGET (self), error->message);
-      return;
-    }
+  if (ossp_page_job_failed (self, result, error))
+    return;
   ossp_widget_toast (GTK_WIDGET (self), job->done_message);
   ossp_project_page_store_path (self, job->project_key, job->path);
   if (g_str_equal (job->project_key, "otp.list"))
@@ -1211,41 +1136,39 @@ write_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
 static void
 start_write (OsspOtpPage *self,
-             GFile       *file,
+             const char  *path,
              OsspSecret  *data,
              const char  *done_message,
              const char  *project_key)
 {
-  g_autoptr(GTask) task = g_task_new (self, self->cancellable, write_done_cb, NULL);
   WriteJob *job = g_new0 (WriteJob, 1);
 
   job->project_key = project_key;
-  job->path = g_file_get_path (file);
+  job->path = g_strdup (path);
   job->data = data;
   job->done_message = g_strdup (done_message);
-  g_task_set_task_data (task, job, (GDestroyNotify) write_job_free);
   set_busy (self, TRUE);
-  g_task_run_in_thread (task, write_thread);
+  ossp_page_run_job (self, self->cancellable, write_job, job, (GDestroyNotify) write_job_free, NULL, write_done);
 }
 
 static void
-build_chosen (OsspOtpPage *self, GFile *file, gpointer data)
+build_chosen (gpointer page, const char *path, gpointer data)
 {
+  OsspOtpPage *self = page;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = ossp_otp_secret_to_bytes (self->secret, &error);
-  g_autofree char *path = g_file_get_path (file);
   g_autofree char *msg = NULL;
   gsize len = 0;
   const guint8 *p;
 
-  if (bytes == NULL || path == NULL)
+  if (bytes == NULL)
     {
-      ossp_widget_toast (GTK_WIDGET (self), error ? error->message : _("Choose a local file"));
+      ossp_page_toast_error (self, error);
       return;
     }
   p = g_bytes_get_data (bytes, &len);
   msg = g_strdup_printf (_("Secret file written: %s (%lu bytes)"), path, (gulong) len);
-  start_write (self, file, ossp_secret_new_from_data (p, len), msg, "otp.secret_file");
+  start_write (self, path, ossp_secret_new_from_data (p, len), msg, "otp.secret_file");
 }
 
 static void
@@ -1257,25 +1180,20 @@ build_clicked_cb (OsspOtpPage *self)
 }
 
 static void
-save_chosen (OsspOtpPage *self, GFile *file, gpointer data)
+save_chosen (gpointer page, const char *path, gpointer data)
 {
+  OsspOtpPage *self = page;
   g_autoptr(JsonGenerator) gen = json_generator_new ();
   g_autoptr(JsonNode) root = ossp_otp_secret_to_json (self->secret);
-  g_autofree char *path = g_file_get_path (file);
   g_autofree char *msg = NULL;
   gsize len = 0;
   char *text;
 
-  if (path == NULL)
-    {
-      ossp_widget_toast (GTK_WIDGET (self), _("Choose a local file"));
-      return;
-    }
   json_generator_set_pretty (gen, TRUE);
   json_generator_set_root (gen, root);
   text = json_generator_to_data (gen, &len);
   msg = g_strdup_printf (_("OTP list saved: %s"), path);
-  start_write (self, file, ossp_secret_new_from_data ((const guint8 *) text, len), msg, "otp.list");
+  start_write (self, path, ossp_secret_new_from_data ((const guint8 *) text, len), msg, "otp.list");
   ossp_secure_wipe (text, len);
   g_free (text);
 }
@@ -1288,35 +1206,25 @@ save_clicked_cb (OsspOtpPage *self)
 }
 
 /* read: the thread parses; the main thread applies */
-static void
-load_list_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+static gpointer
+load_list_job (gpointer job_data, GCancellable *cancellable, GError **error)
 {
-  GError *error = NULL;
-  OsspOtpSecret *loaded = ossp_otp_secret_load_json (NULL, task_data, &error);
-
-  if (loaded == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, loaded, g_object_unref);
+  return ossp_otp_secret_load_json (NULL, job_data, error);
 }
 
 static void
-load_list_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+load_list_done (gpointer page, gpointer result, const GError *error, gpointer job_data)
 {
-  OsspOtpPage *self = OSSP_OTP_PAGE (source);
-  const char *path = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OsspOtpSecret) loaded = g_task_propagate_pointer (G_TASK (result), &error);
+  OsspOtpPage *self = page;
+  const char *path = job_data;
+  g_autoptr(OsspOtpSecret) loaded = result;
   OsspChip *chip;
   GtkWidget *window;
   guint n;
 
   set_busy (self, FALSE);
-  if (loaded == NULL)
-    {
-      ossp_widget_toast (GTK_WIDGET (self), error->message);
-      return;
-    }
+  if (ossp_page_job_failed (self, loaded, error))
+    return;
   chip = ossp_otp_secret_get_chip (loaded);
   /* a list for another chip switches the whole window to that chip */
   if (!g_str_equal (ossp_chip_get_id (chip), ossp_chip_get_id (self->chip)))
@@ -1342,19 +1250,13 @@ load_list_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
-open_chosen (OsspOtpPage *self, GFile *file, gpointer data)
+open_chosen (gpointer page, const char *path, gpointer data)
 {
-  g_autoptr(GTask) task = g_task_new (self, self->cancellable, load_list_done_cb, NULL);
-  char *path = g_file_get_path (file);
+  OsspOtpPage *self = page;
 
-  if (path == NULL)
-    {
-      ossp_widget_toast (GTK_WIDGET (self), _("Choose a local file"));
-      return;
-    }
-  g_task_set_task_data (task, path, g_free);
   set_busy (self, TRUE);
-  g_task_run_in_thread (task, load_list_thread);
+  ossp_page_run_job (self, self->cancellable, load_list_job, g_strdup (path), g_free, g_object_unref,
+                     load_list_done);
 }
 
 static void
@@ -1384,53 +1286,39 @@ read_job_free (ReadJob *job)
   g_free (job);
 }
 
-static void
-read_secret_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+static gpointer
+read_secret_job (gpointer job_data, GCancellable *cancellable, GError **error)
 {
-  ReadJob *job = task_data;
-  GError *error = NULL;
-  OsspSecret *secret = ossp_secret_new_from_file (job->path, job->expected, &error);
+  ReadJob *job = job_data;
 
-  if (secret == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, secret, (GDestroyNotify) ossp_secret_free);
+  return ossp_secret_new_from_file (job->path, job->expected, error);
 }
 
 static void
-read_secret_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+read_secret_done (gpointer page, gpointer result, const GError *error, gpointer job_data)
 {
-  OsspOtpPage *self = OSSP_OTP_PAGE (source);
-  ReadJob *job = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OsspSecret) secret = g_task_propagate_pointer (G_TASK (result), &error);
+  ReadJob *job = job_data;
+  g_autoptr(OsspSecret) secret = result;
 
-  set_busy (self, FALSE);
-  if (secret == NULL)
-    ossp_widget_toast (GTK_WIDGET (self), error->message);
-  else
-    job->func (self, secret, job->data);
+  set_busy (page, FALSE);
+  if (!ossp_page_job_failed (page, secret, error))
+    job->func (page, secret, job->data);
 }
 
 static void
 read_secret_file (OsspOtpPage   *self,
-                  GFile         *file,
+                  const char    *path,
                   gsize          expected,
                   SecretReadFunc func,
                   gpointer       data,
                   GDestroyNotify data_free)
 {
-  g_autoptr(GTask) task = g_task_new (self, self->cancellable, read_secret_done_cb, NULL);
-  ReadJob *job = g_new0 (ReadJob, 1);
+  ReadJob *job = g_new (ReadJob, 1);
 
-  job->path = g_file_get_path (file);
-  job->expected = expected;
-  job->func = func;
-  job->data = data;
-  job->data_free = data_free;
-  g_task_set_task_data (task, job, (GDestroyNotify) read_job_free);
+  *job = (ReadJob) { g_strdup (path), expected, func, data, data_free };
   set_busy (self, TRUE);
-  g_task_run_in_thread (task, read_secret_thread);
+  ossp_page_run_job (self, self->cancellable, read_secret_job, job, (GDestroyNotify) read_job_free,
+                     (GDestroyNotify) ossp_secret_free, read_secret_done);
 }
 
 static void
@@ -1440,21 +1328,15 @@ pkhth_read (OsspOtpPage *self, OsspSecret *hash, gpointer data)
   guint first = ossp_chip_get_pkh_first_word (self->chip);
 
   if (!ossp_otp_secret_set_pkh_table_hash (self->secret, hash->data, &error))
-    ossp_widget_toast (GTK_WIDGET (self), error->message);
+    ossp_page_toast_error (self, error);
   else
-    {
-      g_autofree char *msg = g_strdup_printf (_("PKH-table hash set in words %u..%u (locked)"),
-                                              first, first + 7);
-      ossp_widget_toast (GTK_WIDGET (self), msg);
-    }
+    ossp_page_toast (self, _("PKH-table hash set in words %u..%u (locked)"), first, first + 7);
 }
 
 static void
-pkhth_chosen (OsspOtpPage *self, GFile *file, gpointer data)
+pkhth_chosen (gpointer page, const char *path, gpointer data)
 {
-  if (g_file_peek_path (file) == NULL)
-    return;
-  read_secret_file (self, file, 32, pkhth_read, NULL, NULL);
+  read_secret_file (page, path, 32, pkhth_read, NULL, NULL);
 }
 
 static void
@@ -1476,16 +1358,6 @@ typedef struct {
   GtkCheckButton   *lock;
   GtkLabel         *check;
 } KeyDialog;
-
-static void
-key_dialog_free (gpointer data,
-                 GClosure *closure)
-{
-  KeyDialog *d = data;
-
-  g_object_unref (d->self);
-  g_free (d);
-}
 
 static OsspSecret *
 key_dialog_key (KeyDialog *d)
@@ -1575,10 +1447,11 @@ key_file_read (OsspOtpPage *self, OsspSecret *key, gpointer data)
   ossp_secure_wipe (hex, strlen (hex));
 }
 
+/* @data: the dialog's hex entry; the read takes its own ref */
 static void
-key_file_chosen (OsspOtpPage *self, GFile *file, gpointer data)
+key_file_chosen (gpointer page, const char *path, gpointer data)
 {
-  read_secret_file (self, file, 0, key_file_read, data, g_object_unref);
+  read_secret_file (page, path, 0, key_file_read, g_object_ref (data), g_object_unref);
 }
 
 static void
@@ -1590,9 +1463,7 @@ key_from_file_cb (GtkButton *button,
 }
 
 static void
-key_dialog_response_cb (AdwMessageDialog *dialog,
-                        const char       *response,
-                        KeyDialog        *d)
+key_dialog_response_cb (AdwMessageDialog *dialog, const char *response, KeyDialog *d)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(OsspSecret) key = key_dialog_key (d);
@@ -1603,7 +1474,7 @@ key_dialog_response_cb (AdwMessageDialog *dialog,
                                 gtk_drop_down_get_selected (d->format) == 1 ? OSSP_WORD_FORMAT_2
                                                                             : OSSP_WORD_FORMAT_1,
                                 gtk_check_button_get_active (d->lock), NULL, &error))
-    ossp_widget_toast (GTK_WIDGET (d->self), error->message);
+    ossp_page_toast_error (d->self, error);
   gtk_editable_set_text (GTK_EDITABLE (d->hex), "");
 }
 
@@ -1622,7 +1493,6 @@ key_clicked_cb (OsspOtpPage *self)
 
   for (guint i = 0; formats[i]; i++)
     gtk_string_list_append (format_names, _(formats[i]));
-  d->self = g_object_ref (self);
   editable_range (self, &first, &last);
   d->word = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (first, last, 1));
   gtk_widget_set_name (GTK_WIDGET (d->word), "otp-key-word");
@@ -1660,16 +1530,13 @@ key_clicked_cb (OsspOtpPage *self)
   gtk_label_set_max_width_chars (d->check, 50);
   gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (d->check), 0, 4, 2, 1);
 
-  d->dialog = new_dialog (self, _("Key into OTP"),
-                          _("A 128- or 256-bit key fills 4 or 8 consecutive words."),
-                          "set", _("_Set"), grid);
+  new_dialog (self, d, _("Key into OTP"), _("A 128- or 256-bit key fills 4 or 8 consecutive words."), grid,
+              G_CALLBACK (key_dialog_response_cb));
   g_signal_connect_swapped (d->word, "value-changed", G_CALLBACK (key_word_changed_cb), d);
   g_signal_connect_swapped (d->format, "notify::selected", G_CALLBACK (key_dialog_update), d);
   g_signal_connect_swapped (d->hex, "changed", G_CALLBACK (key_dialog_update), d);
   g_signal_connect_swapped (d->lock, "toggled", G_CALLBACK (key_dialog_update), d);
   g_signal_connect (file_button, "clicked", G_CALLBACK (key_from_file_cb), d);
-  g_signal_connect_data (d->dialog, "response", G_CALLBACK (key_dialog_response_cb), d,
-                         key_dialog_free, 0);
   gtk_spin_button_set_value (d->word, CLAMP (ossp_chip_is_mp1 (self->chip)
                                              ? ossp_chip_get_secret_last_word (self->chip) - 3
                                              : ossp_chip_get_pkh_first_word (self->chip), first, last));
@@ -1735,10 +1602,7 @@ project_load (OsspProjectPage *page,
   list = ossp_project_get_path (project, "otp.list");
   ossp_otp_secret_clear (self->secret);
   if (list != NULL && g_file_test (list, G_FILE_TEST_EXISTS))
-    {
-      g_autoptr(GFile) file = g_file_new_for_path (list);
-      open_chosen (self, file, NULL);
-    }
+    open_chosen (self, list, NULL);
 }
 
 /* The list goes where the project says, or next to the project as
@@ -1898,9 +1762,9 @@ ossp_otp_page_init (OsspOtpPage *self)
   add_column (self, _("Word"), G_CALLBACK (label_setup_cb), G_CALLBACK (word_bind_cb), NULL, FALSE);
   add_column (self, _("Name"), G_CALLBACK (label_setup_cb), G_CALLBACK (name_bind_cb), NULL, TRUE);
   add_column (self, _("Value"), G_CALLBACK (value_setup_cb), G_CALLBACK (value_bind_cb),
-              G_CALLBACK (value_unbind_cb), FALSE);
+              G_CALLBACK (word_unbind_cb), FALSE);
   add_column (self, _("Lock"), G_CALLBACK (lock_setup_cb), G_CALLBACK (lock_bind_cb),
-              G_CALLBACK (lock_unbind_cb), FALSE);
+              G_CALLBACK (word_unbind_cb), FALSE);
   add_column (self, _("Label"), G_CALLBACK (label_setup_cb), G_CALLBACK (label_bind_cb), NULL, TRUE);
 
   placeholder = gtk_label_new (_("No problems"));

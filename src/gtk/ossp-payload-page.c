@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "ossp-help.h"
+#include "ossp-page-util.h"
 #include "ossp-payload-page.h"
 #include "ossp-project-page.h"
 #include "ossp-window.h"
@@ -89,6 +90,16 @@ static const char * const file_hints[OSSP_PAYLOAD_PAGE_N_FILES] = {
   N_("publicKeysHashHashes.bin, 32 bytes (becomes the PKHTH in OTP 24..31)"),
   N_("148 bytes: OTP words 59..95 as little-endian words"),
   N_("Where the encrypted payload goes (not a secret: mode 0644)"),
+};
+
+/* the chooser's title of each file input */
+static const char * const file_titles[OSSP_PAYLOAD_PAGE_N_FILES] = {
+  N_("Choose the Encryption Key File"),
+  N_("Choose the Nonce File"),
+  N_("Choose the OEM Root Public Key"),
+  N_("Choose the PKH-Table Hash"),
+  N_("Choose the Secret File"),
+  N_("Save the Payload As"),
 };
 
 /* the project key of each file input */
@@ -565,109 +576,70 @@ ossp_payload_page_set_backup (OsspPayloadPage *self,
 
 /* ---- file choosers ------------------------------------------------------ */
 
-typedef struct {
-  OsspPayloadPage *self;
-  int              which;     /* OsspPayloadPageFile, -1 = inspect, -2 = backup */
-  const char      *kind;
-} ChooseData;
-
+/* @which: an OsspPayloadPageFile */
 static void
-chooser_response_cb (GtkNativeDialog *dialog, int response, gpointer user_data)
+file_chosen (gpointer page, const char *path, gpointer which)
 {
-  ChooseData *data = user_data;
-  OsspPayloadPage *self = data->self;
+  OsspPayloadPage *self = page;
 
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      if (path != NULL && data->which == -1)
-        ossp_payload_page_inspect (self, path);
-      else if (path != NULL && data->which == -2)
-        {
-          guint32 base = 0;
-          for (guint i = 0; i < self->backups->len; i++)
-            {
-              BackupInput *b = g_ptr_array_index (self->backups, i);
-              if (g_str_equal (b->mem->kind, data->kind))
-                base = b->mem->bases[MIN (gtk_drop_down_get_selected (b->bases), b->mem->n_bases - 1)];
-            }
-          ossp_payload_page_set_backup (self, data->kind, path, base);
-        }
-      else if (path != NULL)
-        {
-          /* the save dialog has asked before pointing at an existing file */
-          if (data->which == OSSP_PAYLOAD_PAGE_OUTPUT)
-            self->out_may_replace = TRUE;
-          ossp_payload_page_set_file (self, data->which, path);
-        }
-    }
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
-  g_object_unref (self);
-  g_free (data);
+  /* the save dialog has asked before pointing at an existing file */
+  if (GPOINTER_TO_INT (which) == OSSP_PAYLOAD_PAGE_OUTPUT)
+    self->out_may_replace = TRUE;
+  ossp_payload_page_set_file (self, GPOINTER_TO_INT (which), path);
 }
 
+static void
+inspect_chosen (gpointer page, const char *path, gpointer user_data)
+{
+  ossp_payload_page_inspect (page, path);
+}
+
+/* @kind: the backup memory's, static in the chip */
+static void
+backup_chosen (gpointer page, const char *path, gpointer kind)
+{
+  OsspPayloadPage *self = page;
+  guint32 base = 0;
+
+  for (guint i = 0; i < self->backups->len; i++)
+    {
+      BackupInput *b = g_ptr_array_index (self->backups, i);
+      if (g_str_equal (b->mem->kind, kind))
+        base = b->mem->bases[MIN (gtk_drop_down_get_selected (b->bases), b->mem->n_bases - 1)];
+    }
+  ossp_payload_page_set_backup (self, kind, path, base);
+}
+
+/* @which: an OsspPayloadPageFile, -1 = inspect, -2 = the backup of @kind */
 static void
 choose (OsspPayloadPage *self, int which, const char *kind, const char *title, gboolean save)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkFileChooserNative *dialog;
-  ChooseData *data = g_new0 (ChooseData, 1);
+  const OsspFileChoice choice = {
+    .title = title, .action = save ? GTK_FILE_CHOOSER_ACTION_SAVE : GTK_FILE_CHOOSER_ACTION_OPEN,
+    .accept_label = save ? _("_Save") : _("_Open"), .suggested_name = save ? "secrets.ssp" : NULL,
+  };
 
-  dialog = gtk_file_chooser_native_new (title, GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                        save ? GTK_FILE_CHOOSER_ACTION_SAVE : GTK_FILE_CHOOSER_ACTION_OPEN,
-                                        save ? _("_Save") : _("_Open"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
-  if (save)
-    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), "secrets.ssp");
-  data->self = g_object_ref (self);
-  data->which = which;
-  data->kind = kind;
-  g_signal_connect (dialog, "response", G_CALLBACK (chooser_response_cb), data);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+  if (which == -1)
+    ossp_page_choose_file (self, &choice, inspect_chosen, NULL, NULL);
+  else if (which == -2)
+    ossp_page_choose_file (self, &choice, backup_chosen, (gpointer) kind, NULL);
+  else
+    ossp_page_choose_file (self, &choice, file_chosen, GINT_TO_POINTER (which), NULL);
 }
 
+/* "payload.choose" of the Choose… buttons: the target is an
+ * OsspPayloadPageFile, or -1 for the inspector's file */
 static void
-key_choose_cb (OsspPayloadPage *self)
+choose_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
 {
-  choose (self, OSSP_PAYLOAD_PAGE_KEY, NULL, _("Choose the Encryption Key File"), FALSE);
-}
+  int which = g_variant_get_int32 (parameter);
 
-static void
-nonce_choose_cb (OsspPayloadPage *self)
-{
-  choose (self, OSSP_PAYLOAD_PAGE_NONCE, NULL, _("Choose the Nonce File"), FALSE);
-}
-
-static void
-pubkey_choose_cb (OsspPayloadPage *self)
-{
-  choose (self, OSSP_PAYLOAD_PAGE_PUBKEY, NULL, _("Choose the OEM Root Public Key"), FALSE);
-}
-
-static void
-pkhth_choose_cb (OsspPayloadPage *self)
-{
-  choose (self, OSSP_PAYLOAD_PAGE_PKHTH, NULL, _("Choose the PKH-Table Hash"), FALSE);
-}
-
-static void
-secret_choose_cb (OsspPayloadPage *self)
-{
-  choose (self, OSSP_PAYLOAD_PAGE_SECRET, NULL, _("Choose the Secret File"), FALSE);
-}
-
-static void
-out_choose_cb (OsspPayloadPage *self)
-{
-  choose (self, OSSP_PAYLOAD_PAGE_OUTPUT, NULL, _("Save the Payload As"), TRUE);
-}
-
-static void
-inspect_choose_cb (OsspPayloadPage *self)
-{
-  choose (self, -1, NULL, _("Open a Payload to Inspect"), FALSE);
+  if (which < 0)
+    choose (OSSP_PAYLOAD_PAGE (widget), -1, NULL, _("Open a Payload to Inspect"), FALSE);
+  else if (which < OSSP_PAYLOAD_PAGE_N_FILES)
+    choose (OSSP_PAYLOAD_PAGE (widget), which, NULL, _(file_titles[which]), which == OSSP_PAYLOAD_PAGE_OUTPUT);
 }
 
 static void
@@ -762,7 +734,7 @@ show_inspected (OsspPayloadPage *self, const char *error_text)
       gtk_string_list_append (self->plan_rows, idx);
     }
   gtk_widget_set_visible (self->plan_frame, n_plan > 0);
-  adw_action_row_set_subtitle (self->inspect_row, self->inspect_path ? self->inspect_path : _("No file opened"));
+  ossp_row_set_subtitle_text (self->inspect_row, self->inspect_path ? self->inspect_path : _("No file opened"));
 }
 
 typedef struct {
@@ -781,22 +753,18 @@ inspect_job_free (gpointer data)
   g_free (job);
 }
 
-static void
-inspect_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+static gpointer
+inspect_job (gpointer job_data, GCancellable *cancellable, GError **error)
 {
-  InspectJob *job = task_data;
-  GError *error = NULL;
-  g_autoptr(OsspPayload) p = ossp_payload_new_from_file (job->path, &error);
+  InspectJob *job = job_data;
+  g_autoptr(OsspPayload) p = ossp_payload_new_from_file (job->path, error);
 
   if (p != NULL && job->key && job->nonce &&
-      (!ossp_payload_set_key (p, job->key->data, job->key->len, &error) ||
-       !ossp_payload_set_nonce (p, job->nonce->data, job->nonce->len, &error) ||
-       !ossp_payload_decrypt (p, &error)))
-    g_clear_object (&p);
-  if (p == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, g_steal_pointer (&p), g_object_unref);
+      (!ossp_payload_set_key (p, job->key->data, job->key->len, error) ||
+       !ossp_payload_set_nonce (p, job->nonce->data, job->nonce->len, error) ||
+       !ossp_payload_decrypt (p, error)))
+    return NULL;
+  return g_steal_pointer (&p);
 }
 
 static void
@@ -808,17 +776,14 @@ set_busy (OsspPayloadPage *self, gboolean busy)
 }
 
 static void
-inspect_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+inspect_done (gpointer page, gpointer result, const GError *error, gpointer job_data)
 {
-  OsspPayloadPage *self = OSSP_PAYLOAD_PAGE (source);
-  g_autoptr(GError) error = NULL;
-  OsspPayload *p = g_task_propagate_pointer (G_TASK (result), &error);
+  OsspPayloadPage *self = page;
 
   g_clear_object (&self->inspected);
-  self->inspected = p;
+  self->inspected = result;
   show_inspected (self, error ? error->message : NULL);
-  if (error)
-    ossp_widget_toast (GTK_WIDGET (self), error->message);
+  ossp_page_toast_error (self, error);
   set_busy (self, FALSE);
 }
 
@@ -835,7 +800,6 @@ void
 ossp_payload_page_inspect (OsspPayloadPage *self,
                            const char      *path)
 {
-  g_autoptr(GTask) task = NULL;
   InspectJob *job = g_new0 (InspectJob, 1);
 
   g_return_if_fail (OSSP_IS_PAYLOAD_PAGE (self));
@@ -845,9 +809,7 @@ ossp_payload_page_inspect (OsspPayloadPage *self,
   job->key = read_if_ok (self, OSSP_PAYLOAD_PAGE_KEY);
   job->nonce = read_if_ok (self, OSSP_PAYLOAD_PAGE_NONCE);
   set_busy (self, TRUE);
-  task = g_task_new (self, self->cancellable, inspect_done_cb, NULL);
-  g_task_set_task_data (task, job, inspect_job_free);
-  g_task_run_in_thread (task, inspect_thread);
+  ossp_page_run_job (self, self->cancellable, inspect_job, job, inspect_job_free, g_object_unref, inspect_done);
 }
 
 OsspPayload *
@@ -890,71 +852,58 @@ build_job_free (gpointer data)
 
 /* Loads everything again from the files (they may have changed since they
  * were checked), exactly as `openssp payload build` does. */
-static void
-build_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+static gpointer
+build_job (gpointer job_data, GCancellable *cancellable, GError **error)
 {
-  BuildJob *job = task_data;
+  BuildJob *job = job_data;
   g_autoptr(OsspPayload) p = ossp_payload_new (job->chip);
   g_autoptr(GBytes) bytes = NULL;
-  GError *error = NULL;
   guint32 v;
 
-  if (!ossp_payload_load_key (p, job->paths[OSSP_PAYLOAD_PAGE_KEY], &error) ||
-      !ossp_payload_load_nonce (p, job->paths[OSSP_PAYLOAD_PAGE_NONCE], &error) ||
+  if (!ossp_payload_load_key (p, job->paths[OSSP_PAYLOAD_PAGE_KEY], error) ||
+      !ossp_payload_load_nonce (p, job->paths[OSSP_PAYLOAD_PAGE_NONCE], error) ||
       (job->paths[OSSP_PAYLOAD_PAGE_PUBKEY] &&
-       !ossp_payload_load_oem_public_key (p, job->paths[OSSP_PAYLOAD_PAGE_PUBKEY], &error)) ||
+       !ossp_payload_load_oem_public_key (p, job->paths[OSSP_PAYLOAD_PAGE_PUBKEY], error)) ||
       (job->paths[OSSP_PAYLOAD_PAGE_PKHTH] &&
-       !ossp_payload_load_pkhth (p, job->paths[OSSP_PAYLOAD_PAGE_PKHTH], &error)) ||
-      (job->rma && (!ossp_parse_u32 (job->rma, &v, &error) || !ossp_payload_set_rma (p, v, &error))) ||
-      !ossp_payload_load_secret (p, job->paths[OSSP_PAYLOAD_PAGE_SECRET], &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+       !ossp_payload_load_pkhth (p, job->paths[OSSP_PAYLOAD_PAGE_PKHTH], error)) ||
+      (job->rma && (!ossp_parse_u32 (job->rma, &v, error) || !ossp_payload_set_rma (p, v, error))) ||
+      !ossp_payload_load_secret (p, job->paths[OSSP_PAYLOAD_PAGE_SECRET], error))
+    return NULL;
   for (guint i = 0; i < job->backup_paths->len; i++)
     if (!ossp_payload_load_backup (p, g_ptr_array_index (job->backup_paths, i),
-                                   g_array_index (job->backup_bases, guint32, i), &error))
-      {
-        g_task_return_error (task, error);
-        return;
-      }
+                                   g_array_index (job->backup_bases, guint32, i), error))
+      return NULL;
   if (job->fsbl && ossp_parse_u32 (job->fsbl, &v, NULL))
     ossp_payload_set_fsbl_min_version (p, v);
-  bytes = ossp_payload_build (p, &error);
+  bytes = ossp_payload_build (p, error);
   if (bytes == NULL ||
       !ossp_payload_save (p, job->paths[OSSP_PAYLOAD_PAGE_OUTPUT],
-                          job->overwrite ? OSSP_WRITE_FLAGS_OVERWRITE : 0, &error) ||
-      !ossp_payload_decrypt (p, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_pointer (task, g_steal_pointer (&p), g_object_unref);
+                          job->overwrite ? OSSP_WRITE_FLAGS_OVERWRITE : 0, error) ||
+      !ossp_payload_decrypt (p, error))
+    return NULL;
+  return g_steal_pointer (&p);
 }
 
 static void
-build_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+build_done (gpointer page, gpointer result, const GError *error, gpointer job_data)
 {
-  OsspPayloadPage *self = OSSP_PAYLOAD_PAGE (source);
-  g_autoptr(GError) error = NULL;
-  OsspPayload *p = g_task_propagate_pointer (G_TASK (result), &error);
+  OsspPayloadPage *self = page;
+  OsspPayload *p = result;
 
   if (p == NULL)
     {
-      ossp_widget_toast (GTK_WIDGET (self), error->message);
+      ossp_page_toast_error (self, error);
       show_inspected (self, error->message);
     }
   else
     {
-      g_autofree char *msg = g_strdup_printf (_("Wrote %s (%lu bytes, verified)"),
-                                              self->files[OSSP_PAYLOAD_PAGE_OUTPUT].path,
-                                              (gulong) g_bytes_get_size (ossp_payload_get_bytes (p)));
       g_clear_object (&self->inspected);
       self->inspected = p;
       g_free (self->inspect_path);
       self->inspect_path = g_strdup (self->files[OSSP_PAYLOAD_PAGE_OUTPUT].path);
       show_inspected (self, NULL);
-      ossp_widget_toast (GTK_WIDGET (self), msg);
+      ossp_page_toast (self, _("Wrote %s (%lu bytes, verified)"), self->inspect_path,
+                       (gulong) g_bytes_get_size (ossp_payload_get_bytes (p)));
       /* the next build must not silently replace what was just written */
       self->out_may_replace = FALSE;
     }
@@ -966,7 +915,6 @@ static void
 build_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   OsspPayloadPage *self = OSSP_PAYLOAD_PAGE (widget);
-  g_autoptr(GTask) task = NULL;
   BuildJob *job;
   const char *rma = gtk_editable_get_text (GTK_EDITABLE (self->rma_row));
   const char *fsbl = gtk_editable_get_text (GTK_EDITABLE (self->fsbl_row));
@@ -995,9 +943,7 @@ build_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
       g_array_append_val (job->backup_bases, base);
     }
   set_busy (self, TRUE);
-  task = g_task_new (self, self->cancellable, build_done_cb, NULL);
-  g_task_set_task_data (task, job, build_job_free);
-  g_task_run_in_thread (task, build_thread);
+  ossp_page_run_job (self, self->cancellable, build_job, job, build_job_free, g_object_unref, build_done);
 }
 
 /* ---- plan table ---------------------------------------------------------- */
@@ -1253,6 +1199,7 @@ ossp_payload_page_class_init (OsspPayloadPageClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_install_action (widget_class, "payload.build", NULL, build_action);
+  gtk_widget_class_install_action (widget_class, "payload.choose", "i", choose_action);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/openssp/OpenSSP/ui/ossp-payload-page.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, OsspPayloadPage, name)
@@ -1282,13 +1229,6 @@ ossp_payload_page_class_init (OsspPayloadPageClass *klass)
   FILE_CHILD (OSSP_PAYLOAD_PAGE_SECRET, "secret");
   FILE_CHILD (OSSP_PAYLOAD_PAGE_OUTPUT, "out");
 #undef FILE_CHILD
-  gtk_widget_class_bind_template_callback (widget_class, key_choose_cb);
-  gtk_widget_class_bind_template_callback (widget_class, nonce_choose_cb);
-  gtk_widget_class_bind_template_callback (widget_class, pubkey_choose_cb);
-  gtk_widget_class_bind_template_callback (widget_class, pkhth_choose_cb);
-  gtk_widget_class_bind_template_callback (widget_class, secret_choose_cb);
-  gtk_widget_class_bind_template_callback (widget_class, out_choose_cb);
-  gtk_widget_class_bind_template_callback (widget_class, inspect_choose_cb);
   gtk_widget_class_bind_template_callback (widget_class, rma_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, fsbl_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, show_secrets_cb);

@@ -16,6 +16,7 @@
 #include "ossp-provision-page.h"
 #include "ossp-help.h"
 #include "ossp-narrow.h"
+#include "ossp-page-util.h"
 #include "ossp-project-page.h"
 #include "ossp-window.h"
 #include "ossp-link.h"
@@ -55,6 +56,7 @@ struct _OsspProvisionPage
   OsspChip          *chip;
   char              *data_dir;        /* ~/.local/share/openssp */
   char              *audit_path;
+  char              *project_hsm_state; /* the project's soft-HSM (hsm.sim_state), or NULL */
   OsspDemo          *demo;            /* for the chip shown, once made */
   char              *payload_path;
   char              *firmware_path;
@@ -91,21 +93,6 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void refresh_audit (OsspProvisionPage *self);
-
-static void
-set_subtitle (AdwActionRow *row,
-              const char   *text)
-{
-  g_autofree char *escaped = g_markup_escape_text (text ? text : "—", -1);
-  adw_action_row_set_subtitle (row, escaped);
-}
-
-static void
-toast_error (OsspProvisionPage *self,
-             const GError      *error)
-{
-  ossp_widget_toast (GTK_WIDGET (self), error->message);
-}
 
 static void
 set_busy (OsspProvisionPage *self,
@@ -216,6 +203,12 @@ refresh_hsms (OsspProvisionPage *self)
   g_autofree char *soft = g_build_filename (self->data_dir, "soft-hsm.json", NULL);
   g_autoptr(GPtrArray) readers = ossp_pcsc_list_readers (NULL);
 
+  if (self->project_hsm_state != NULL)
+    {
+      g_autofree char *name = g_path_get_basename (self->project_hsm_state);
+      g_ptr_array_add (ids, g_strdup ("project"));
+      g_ptr_array_add (labels, g_strdup_printf (_("Soft-HSM of this project (%s)"), name));
+    }
   g_ptr_array_add (ids, g_strdup ("demo"));
   g_ptr_array_add (labels, g_strdup (_("Built-in simulated HSM (example set-up)")));
   if (g_file_test (soft, G_FILE_TEST_EXISTS))
@@ -237,8 +230,8 @@ refresh_hsms (OsspProvisionPage *self)
 static void
 show_inputs (OsspProvisionPage *self)
 {
-  set_subtitle (self->payload_row, self->payload_path);
-  set_subtitle (self->firmware_row, self->firmware_path);
+  ossp_row_set_subtitle_text (self->payload_row, self->payload_path);
+  ossp_row_set_subtitle_text (self->firmware_row, self->firmware_path);
 }
 
 /* @record: the user chose it, so the project takes it too */
@@ -293,39 +286,29 @@ demo_chip_id (OsspProvisionPage *self)
   return ossp_demo_product_id_for_chip (id) ? id : "stm32mp15";
 }
 
-static void
-demo_thread (GTask        *task,
-             gpointer      source,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  const char *chip_id = task_data;
-  OsspProvisionPage *self = source;
-  g_autofree char *dir = g_build_filename (self->data_dir, "demo", NULL);
-  GError *error = NULL;
-  OsspDemo *demo = ossp_demo_ensure (dir, chip_id, &error);
+typedef struct {
+  char     *dir;
+  char     *chip_id;
+  gboolean  fill;       /* the user asked: the inputs and the project take it */
+} DemoJob;
 
-  if (demo == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, demo, (GDestroyNotify) ossp_demo_free);
+static gpointer
+demo_job (gpointer job_data, GCancellable *cancellable, GError **error)
+{
+  DemoJob *job = job_data;
+
+  return ossp_demo_ensure (job->dir, job->chip_id, error);
 }
 
 static void
-demo_done (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+demo_done (gpointer page, gpointer result, const GError *error, gpointer job_data)
 {
-  OsspProvisionPage *self = OSSP_PROVISION_PAGE (source);
-  gboolean fill = GPOINTER_TO_INT (user_data);
-  g_autoptr(GError) error = NULL;
-  OsspDemo *demo = g_task_propagate_pointer (G_TASK (result), &error);
+  OsspProvisionPage *self = page;
+  gboolean fill = ((DemoJob *) job_data)->fill;
+  OsspDemo *demo = result;
 
-  if (demo == NULL)
-    {
-      toast_error (self, error);
-      return;
-    }
+  if (ossp_page_job_failed (self, demo, error))
+    return;
   g_clear_pointer (&self->demo, ossp_demo_free);
   self->demo = demo;
   if (fill || self->payload_path == NULL)
@@ -340,13 +323,24 @@ demo_done (GObject      *source,
 }
 
 static void
+demo_job_free (DemoJob *job)
+{
+  g_free (job->dir);
+  g_free (job->chip_id);
+  g_free (job);
+}
+
+static void
 load_demo (OsspProvisionPage *self,
            gboolean           fill)
 {
-  g_autoptr(GTask) task = g_task_new (self, NULL, demo_done, GINT_TO_POINTER (fill));
+  DemoJob *job = g_new0 (DemoJob, 1);
 
-  g_task_set_task_data (task, g_strdup (demo_chip_id (self)), g_free);
-  g_task_run_in_thread (task, demo_thread);
+  job->dir = g_build_filename (self->data_dir, "demo", NULL);
+  job->chip_id = g_strdup (demo_chip_id (self));
+  job->fill = fill;
+  ossp_page_run_job (self, NULL, demo_job, job, (GDestroyNotify) demo_job_free,
+                     (GDestroyNotify) ossp_demo_free, demo_done);
 }
 
 void
@@ -363,42 +357,28 @@ use_demo_cb (OsspProvisionPage *self)
 }
 
 static void
-chooser_response_cb (GtkNativeDialog   *chooser,
-                     int                response,
-                     OsspProvisionPage *self)
+input_chosen (gpointer    page,
+              const char *path,
+              gpointer    firmware)
 {
-  gboolean firmware = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (chooser), "firmware"));
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      g_autofree char *path = g_file_get_path (file);
-      if (firmware)
-        ossp_provision_page_set_firmware_file (self, path);
-      else
-        ossp_provision_page_set_payload_file (self, path);
-    }
-  g_object_unref (chooser);
+  if (GPOINTER_TO_INT (firmware))
+    ossp_provision_page_set_firmware_file (page, path);
+  else
+    ossp_provision_page_set_payload_file (page, path);
 }
 
 static void
 choose (OsspProvisionPage *self,
         gboolean           firmware)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkFileChooserNative *chooser;
-  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+  const OsspFileChoice choice = {
+    .title = firmware ? _("Choose the SSP Firmware") : _("Choose the Payload"),
+    .action = GTK_FILE_CHOOSER_ACTION_OPEN, .accept_label = _("_Open"),
+    .filter_name = firmware ? _("STM32 images (*.stm32)") : _("SSP payloads (*.ssp)"),
+    .filter_pattern = firmware ? "*.stm32" : "*.ssp",
+  };
 
-  chooser = gtk_file_chooser_native_new (firmware ? _("Choose the SSP Firmware")
-                                                  : _("Choose the Payload"),
-                                         GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
-  gtk_file_filter_set_name (filter, firmware ? _("STM32 images (*.stm32)") : _("SSP payloads (*.ssp)"));
-  gtk_file_filter_add_pattern (filter, firmware ? "*.stm32" : "*.ssp");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-  g_object_set_data (G_OBJECT (chooser), "firmware", GINT_TO_POINTER (firmware));
-  g_signal_connect (chooser, "response", G_CALLBACK (chooser_response_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  ossp_page_choose_file (self, &choice, input_chosen, GINT_TO_POINTER (firmware), NULL);
 }
 
 static void
@@ -430,8 +410,8 @@ add_run_row (OsspProvisionPage *self,
 
   r->port_label = g_strdup (label);
   r->row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (r->row), label);
-  set_subtitle (ADW_ACTION_ROW (r->row), _("Starting"));
+  ossp_row_set_title_text (ADW_PREFERENCES_ROW (r->row), label);
+  ossp_row_set_subtitle_text (ADW_ACTION_ROW (r->row), _("Starting"));
   r->bar = gtk_progress_bar_new ();
   gtk_widget_set_valign (r->bar, GTK_ALIGN_CENTER);
   gtk_widget_set_size_request (r->bar, 180, -1);
@@ -452,7 +432,7 @@ progress_changed_cb (OsspProgress      *progress,
     return;
   gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->run->bar),
                                  ossp_progress_get_fraction (progress));
-  set_subtitle (ADW_ACTION_ROW (self->run->row), text);
+  ossp_row_set_subtitle_text (ADW_ACTION_ROW (self->run->row), text);
 }
 
 static void
@@ -475,10 +455,9 @@ check_cb (OsspProvisioner   *prov,
   const char *icon_name = g_str_equal (status, "pass") ? "emblem-ok-symbolic"
                           : g_str_equal (status, "fail") ? "dialog-error-symbolic"
                                                          : "dialog-warning-symbolic";
-  g_autofree char *title = g_markup_escape_text (id, -1);
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  set_subtitle (ADW_ACTION_ROW (row), message);
+  ossp_row_set_title_text (ADW_PREFERENCES_ROW (row), id);
+  ossp_row_set_subtitle_text (ADW_ACTION_ROW (row), message);
   icon = gtk_image_new_from_icon_name (icon_name);
   if (g_str_equal (status, "pass"))
     gtk_widget_add_css_class (icon, "success");
@@ -530,16 +509,14 @@ confirm_cb (OsspProvisioner *prov,
             gpointer         user_data)
 {
   OsspProvisionPage *self = user_data;
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   g_autofree char *text = ossp_burn_plan_to_text (plan, FALSE);
   g_autofree char *summary = ossp_burn_plan_dup_summary (plan);
   g_autofree char *body = NULL;
   const char *word = ossp_burn_plan_get_confirm_word (plan);
-  GtkWidget *dialog, *box, *label, *scroll, *entry, *frame;
+  AdwMessageDialog *dialog;
+  GtkWidget *box, *label, *scroll, *entry, *frame;
 
   body = g_strdup_printf (_("%s\n\nThis cannot be undone. Type “%s” to confirm."), summary, word);
-  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                   _("Burn and Close This Chip?"), body);
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
   /* the plan, selectable so it can be pasted into a production record */
   label = gtk_label_new (text);
@@ -559,21 +536,14 @@ confirm_cb (OsspProvisioner *prov,
   gtk_entry_set_placeholder_text (GTK_ENTRY (entry), word);
   gtk_widget_set_name (entry, "confirm-entry");
   gtk_box_append (GTK_BOX (box), entry);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
-  gtk_widget_set_size_request (dialog, 720, -1);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "burn", _("_Burn and Close"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "burn",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (dialog), "burn", FALSE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  dialog = ossp_page_dialog_new (self, _("Burn and Close This Chip?"), body,
+                                 "burn", _("_Burn and Close"), ADW_RESPONSE_DESTRUCTIVE, box);
+  gtk_widget_set_size_request (GTK_WIDGET (dialog), 720, -1);
+  adw_message_dialog_set_response_enabled (dialog, "burn", FALSE);
   g_object_set_data_full (G_OBJECT (dialog), "confirm-word", g_strdup (word), g_free);
   g_signal_connect (entry, "changed", G_CALLBACK (confirm_entry_changed_cb), dialog);
   g_signal_connect_object (dialog, "response", G_CALLBACK (confirm_response_cb), self, 0);
-  self->dialog = ADW_MESSAGE_DIALOG (dialog);
+  self->dialog = dialog;
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -596,14 +566,13 @@ run_done_cb (GObject      *source,
                          ? "emblem-ok-symbolic" : "dialog-error-symbolic";
       g_autofree char *title = g_strdup_printf ("%s%s%s", self->run->port_label,
                                                 product ? " — " : "", product ? product : "");
-      g_autofree char *escaped = g_markup_escape_text (title, -1);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->run->row), escaped);
+      ossp_row_set_title_text (ADW_PREFERENCES_ROW (self->run->row), title);
       gtk_image_set_from_icon_name (GTK_IMAGE (self->run->icon), icon);
       gtk_widget_add_css_class (self->run->icon, error ? "error" : "success");
       line = error ? g_strdup_printf ("%s: %s", ossp_provision_result_to_string (res), error->message)
                    : g_strdup (res == OSSP_PROVISION_RESULT_NONE ? _("Preflight passed; nothing was burnt")
                                                                 : _("Provisioned and closed"));
-      set_subtitle (ADW_ACTION_ROW (self->run->row), line);
+      ossp_row_set_subtitle_text (ADW_ACTION_ROW (self->run->row), line);
       if (res == OSSP_PROVISION_RESULT_PROVISIONED)
         gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->run->bar), 1.0);
       append_log (self, line);
@@ -611,8 +580,9 @@ run_done_cb (GObject      *source,
     }
   if (self->dialog != NULL)
     gtk_window_close (GTK_WINDOW (self->dialog));
+  /* a cancelled run is news too: the toast says where it stopped */
   if (error != NULL)
-    toast_error (self, error);
+    ossp_widget_toast (GTK_WIDGET (self), error->message);
   else if (res == OSSP_PROVISION_RESULT_PROVISIONED)
     ossp_widget_toast (GTK_WIDGET (self), _("Chip provisioned and secure-closed"));
   g_clear_object (&self->cancellable);
@@ -629,8 +599,10 @@ typedef struct {
   char            *firmware_path;
   char            *port;
   char            *hsm_id;
+  char            *hsm_state;      /* with hsm_id "project" */
   char            *data_dir;
   guint            sim_baud;
+  gboolean         preflight_only;
   char            *demo_key;
   char            *demo_nonce;
   /* results */
@@ -650,6 +622,7 @@ prepare_free (Prepare *p)
   g_free (p->firmware_path);
   g_free (p->port);
   g_free (p->hsm_id);
+  g_free (p->hsm_state);
   g_free (p->data_dir);
   g_free (p->demo_key);
   g_free (p->demo_nonce);
@@ -689,6 +662,11 @@ prepare_run (Prepare  *p,
       p->hsm = OSSP_HSM (ossp_sim_demo_hsm_ensure (state, demo, 1000, error));
       p->hsm_label = g_strconcat ("sim:", state, NULL);
     }
+  else if (g_str_equal (p->hsm_id, "project"))
+    {
+      p->hsm = OSSP_HSM (ossp_sim_hsm_new_for_state (p->hsm_state, error));
+      p->hsm_label = g_strconcat ("sim:", p->hsm_state, NULL);
+    }
   else if (g_str_equal (p->hsm_id, "soft"))
     {
       g_autofree char *state = g_build_filename (p->data_dir, "soft-hsm.json", NULL);
@@ -724,38 +702,26 @@ prepare_run (Prepare  *p,
   return p->transport != NULL;
 }
 
-static void
-prepare_thread (GTask        *task,
-                gpointer      source,
-                gpointer      task_data,
-                GCancellable *cancellable)
+static gpointer
+prepare_job (gpointer job_data, GCancellable *cancellable, GError **error)
 {
-  GError *error = NULL;
-
-  if (prepare_run (task_data, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
+  return prepare_run (job_data, error) ? job_data : NULL;
 }
 
 static void
-prepare_done_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+prepare_done (gpointer page, gpointer result, const GError *error, gpointer job_data)
 {
-  OsspProvisionPage *self = OSSP_PROVISION_PAGE (source);
-  gboolean preflight_only = GPOINTER_TO_INT (user_data);
-  Prepare *p = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
+  OsspProvisionPage *self = page;
+  Prepare *p = job_data;
   g_autoptr(OsspAuditLog) audit = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (result == NULL)
     {
-      toast_error (self, error);
+      ossp_page_toast_error (self, error);
       append_log (self, error->message);
       if (self->run)
         {
-          set_subtitle (ADW_ACTION_ROW (self->run->row), error->message);
+          ossp_row_set_subtitle_text (ADW_ACTION_ROW (self->run->row), error->message);
           gtk_image_set_from_icon_name (GTK_IMAGE (self->run->icon), "dialog-error-symbolic");
           g_clear_pointer (&self->run, run_row_free);
         }
@@ -774,7 +740,7 @@ prepare_done_cb (GObject      *source,
   ossp_provisioner_set_payload (self->prov, p->payload);
   ossp_provisioner_set_firmware (self->prov, p->firmware, p->firmware_path);
   ossp_provisioner_set_hsm_label (self->prov, p->hsm_label);
-  ossp_provisioner_set_preflight_only (self->prov, preflight_only);
+  ossp_provisioner_set_preflight_only (self->prov, p->preflight_only);
   audit = ossp_audit_log_new (self->audit_path);
   ossp_provisioner_set_audit_log (self->prov, audit);
   ossp_provisioner_set_confirm_func (self->prov, confirm_cb, self, NULL);
@@ -791,7 +757,6 @@ void
 ossp_provision_page_start (OsspProvisionPage *self,
                            gboolean           preflight_only)
 {
-  g_autoptr(GTask) task = NULL;
   Prepare *p;
   const char *port = selected_id (self->port_dropdown, self->port_ids);
   const char *hsm = selected_id (self->hsm_dropdown, self->hsm_ids);
@@ -819,6 +784,7 @@ ossp_provision_page_start (OsspProvisionPage *self,
   p->firmware_path = g_strdup (self->firmware_path);
   p->port = g_strdup (port);
   p->hsm_id = g_strdup (hsm);
+  p->hsm_state = g_strdup (self->project_hsm_state);
   p->data_dir = g_strdup (self->data_dir);
   p->sim_baud = self->sim_baud;
   if (self->demo != NULL && g_strcmp0 (self->payload_path, self->demo->payload) == 0)
@@ -826,9 +792,8 @@ ossp_provision_page_start (OsspProvisionPage *self,
       p->demo_key = g_strdup (self->demo->oem_key);
       p->demo_nonce = g_strdup (self->demo->oem_nonce);
     }
-  task = g_task_new (self, NULL, prepare_done_cb, GINT_TO_POINTER (preflight_only));
-  g_task_set_task_data (task, p, (GDestroyNotify) prepare_free);
-  g_task_run_in_thread (task, prepare_thread);
+  p->preflight_only = preflight_only;
+  ossp_page_run_job (self, NULL, prepare_job, p, (GDestroyNotify) prepare_free, NULL, prepare_done);
 }
 
 static void
@@ -862,14 +827,14 @@ refresh_audit (OsspProvisionPage *self)
   g_autoptr(GError) error = NULL;
   guint first;
 
-  set_subtitle (self->audit_row, self->audit_path);
+  ossp_row_set_subtitle_text (self->audit_row, self->audit_path);
   clear_list (self->audit_list);
   if (!g_file_test (self->audit_path, G_FILE_TEST_EXISTS))
     return;
   records = ossp_audit_log_read (self->audit_path, &error);
   if (records == NULL)
     {
-      set_subtitle (self->audit_row, error->message);
+      ossp_row_set_subtitle_text (self->audit_row, error->message);
       return;
     }
   first = records->len > AUDIT_ROWS ? records->len - AUDIT_ROWS : 0;
@@ -885,10 +850,9 @@ refresh_audit (OsspProvisionPage *self)
       g_autofree char *sub = g_strdup_printf ("%s · %s",
                                               json_object_get_string_member_with_default (o, "time", ""),
                                               json_object_get_string_member_with_default (o, "port", ""));
-      g_autofree char *escaped = g_markup_escape_text (title, -1);
       GtkWidget *row = adw_action_row_new ();
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), escaped);
-      set_subtitle (ADW_ACTION_ROW (row), sub);
+      ossp_row_set_title_text (ADW_PREFERENCES_ROW (row), title);
+      ossp_row_set_subtitle_text (ADW_ACTION_ROW (row), sub);
       gtk_list_box_append (self->audit_list, row);
     }
 }
@@ -898,16 +862,14 @@ verify_clicked_cb (OsspProvisionPage *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(OsspAuditReport) report = ossp_audit_log_verify (self->audit_path, NULL, 0, &error);
-  g_autofree char *msg = NULL;
 
   if (report == NULL)
     {
-      toast_error (self, error);
+      ossp_page_toast_error (self, error);
       return;
     }
-  msg = g_strdup_printf (_("Chain intact: %u records, %u provisioned, %u licenses consumed"),
-                         report->records, report->provisioned, report->licenses_consumed);
-  ossp_widget_toast (GTK_WIDGET (self), msg);
+  ossp_page_toast (self, _("Chain intact: %u records, %u provisioned, %u licenses consumed"),
+                   report->records, report->provisioned, report->licenses_consumed);
   refresh_audit (self);
 }
 
@@ -943,6 +905,7 @@ ossp_provision_page_finalize (GObject *object)
   g_clear_pointer (&self->demo, ossp_demo_free);
   g_free (self->data_dir);
   g_free (self->audit_path);
+  g_free (self->project_hsm_state);
   g_free (self->payload_path);
   g_free (self->firmware_path);
   g_ptr_array_unref (self->port_ids);
@@ -1088,6 +1051,43 @@ port_selected_cb (OsspProvisionPage *self)
     ossp_project_page_store_string (self, "provision.port", port);
 }
 
+/* The HSM the project names (set on the HSM page) is the one offered first:
+ * its soft-HSM state file, or its PC/SC reader when that reader is here. */
+static void
+project_load_hsm (OsspProvisionPage *self,
+                  OsspProject       *project)
+{
+  const char *provider = ossp_project_get_string (project, "hsm.provider");
+  gboolean pcsc = g_strcmp0 (provider, "pcsc") == 0;
+  const char *reader = pcsc ? ossp_project_get_string (project, "hsm.reader") : NULL;
+  gint64 slot = pcsc ? ossp_project_get_int (project, "hsm.slot", 0) : 0;
+  g_autoptr(GPtrArray) readers = NULL;
+
+  g_clear_pointer (&self->project_hsm_state, g_free);
+  if (g_strcmp0 (provider, "simulated") == 0)
+    self->project_hsm_state = ossp_project_get_path (project, "hsm.sim_state");
+  if (self->busy)
+    return;
+  refresh_hsms (self);
+  if (self->project_hsm_state != NULL)
+    {
+      select_id (self->hsm_dropdown, self->hsm_ids, "project");
+      return;
+    }
+  readers = ossp_pcsc_list_readers (NULL);
+  for (guint i = 0; readers && i < readers->len; i++)
+    {
+      OsspPcscReader *r = g_ptr_array_index (readers, i);
+      if ((reader != NULL && *reader != 0 && g_str_equal (r->name, reader)) ||
+          (slot > 0 && r->slot == (guint) slot))
+        {
+          g_autofree char *id = g_strdup_printf ("pcsc:%u", r->slot);
+          select_id (self->hsm_dropdown, self->hsm_ids, id);
+          return;
+        }
+    }
+}
+
 static void
 project_load (OsspProjectPage *page,
               OsspProject     *project,
@@ -1113,6 +1113,8 @@ project_load (OsspProjectPage *page,
       if (path != NULL)
         ossp_provision_page_set_firmware_file (self, path);
     }
+  if (all || g_str_has_prefix (key, "hsm."))
+    project_load_hsm (self, project);
   if ((all || g_str_equal (key, "provision.port")) && ossp_project_has (project, "provision.port"))
     ossp_provision_page_select_port (self, ossp_project_get_string (project, "provision.port"));
   if (all || g_str_equal (key, "provision.audit_log"))
