@@ -84,13 +84,10 @@ row_mentions (GtkWidget *root, const char *text)
 static void
 answer_dialog (const char *response)
 {
-  AdwMessageDialog *dialog = NULL;
+  AdwMessageDialog *dialog;
 
-  for (guint i = 0; i < 50 && dialog == NULL; i++)
-    {
-      ossp_gui_test_spin (20);
-      dialog = ossp_gui_test_find_dialog (GTK_WINDOW (window));
-    }
+  g_assert_true (ossp_gui_test_wait_dialog (GTK_WINDOW (window), TRUE, 20));
+  dialog = ossp_gui_test_find_dialog (GTK_WINDOW (window));
   g_assert_nonnull (dialog);
   adw_message_dialog_response (dialog, response);
   gtk_window_destroy (GTK_WINDOW (dialog));
@@ -289,12 +286,25 @@ dump_widths (GtkWidget *w, int depth)
     dump_widths (c, depth + 1);
 }
 
+static gboolean
+is_narrow (gpointer widget)
+{
+  return gtk_widget_get_width (widget) <= 400;
+}
+
+static gboolean
+is_wide (gpointer widget)
+{
+  return gtk_widget_get_width (widget) > 400;
+}
+
 /* At 400 px every page fits: nothing asks for more width than that */
 static void
 test_narrow (void)
 {
+  /* the new size comes back from the X server, a few frames later */
   gtk_window_set_default_size (GTK_WINDOW (window), 400, 800);
-  ossp_gui_test_spin (300);
+  ossp_gui_test_wait (is_narrow, window, 20);
   for (guint i = 0; page_names[i]; i++)
     {
       int min = 0, nat = 0;
@@ -332,7 +342,7 @@ test_narrow (void)
       shot = ossp_gui_test_screenshot (GTK_WIDGET (window), name);
     }
   gtk_window_set_default_size (GTK_WINDOW (window), 1000, 800);
-  ossp_gui_test_spin (300);
+  g_assert_true (ossp_gui_test_wait (is_wide, window, 20));
 }
 
 /* ---- a long signing: frames keep coming, progress moves, Cancel works ---- */
@@ -349,12 +359,6 @@ tick_cb (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
   if (t->counting)
     t->frames++;
   return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-not_busy (gpointer data)
-{
-  return !ossp_image_page_get_busy (data);
 }
 
 static char *
@@ -399,8 +403,9 @@ test_frames_during_signing (void)
   ossp_image_page_set_input (image_page, image);
   ossp_image_page_set_key_file (image_page, key);
   ossp_image_page_set_output (image_page, out);
-  g_assert_true (ossp_gui_test_wait (not_busy, image_page, 30));
-  ossp_gui_test_spin (200);
+  g_assert_true (ossp_gui_test_wait_not_busy (image_page, 30));
+  /* the page laid out with what it read: counting starts from a settled window */
+  g_assert_true (ossp_gui_test_wait_frame (GTK_WIDGET (window), 20));
   sign = ossp_gui_test_find (GTK_WIDGET (image_page), GTK_TYPE_BUTTON, "sign_button");
   progress = ossp_gui_test_find (GTK_WIDGET (image_page), GTK_TYPE_PROGRESS_BAR, "progress_bar");
   cancel = ossp_gui_test_find (GTK_WIDGET (image_page), GTK_TYPE_BUTTON, "cancel_button");
@@ -431,14 +436,17 @@ test_frames_during_signing (void)
   g_assert_true (g_file_test (out, G_FILE_TEST_EXISTS));
   g_assert_false (gtk_widget_get_visible (cancel));
 
-  /* again, and cancel at the first progress: nothing is written */
+  /* again, and cancel at the first progress: nothing is written (from a
+   * window laid out with the first result, so that the loop below sees the
+   * progress while the worker still runs) */
   ossp_image_page_set_output (image_page, out2);
+  g_assert_true (ossp_gui_test_wait_frame (GTK_WIDGET (window), 20));
   g_signal_emit_by_name (sign, "clicked");
   while (ossp_image_page_get_busy (image_page) &&
          gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (progress)) == 0)
     g_main_context_iteration (NULL, TRUE);
   g_signal_emit_by_name (cancel, "clicked");
-  g_assert_true (ossp_gui_test_wait (not_busy, image_page, 30));
+  g_assert_true (ossp_gui_test_wait_not_busy (image_page, 30));
   ossp_gui_test_spin (100);
   g_assert_false (g_file_test (out2, G_FILE_TEST_EXISTS));
   g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (status)), "Cancelled"));
@@ -449,20 +457,8 @@ test_frames_during_signing (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  int ret;
-
-  gtk_test_init (&argc, &argv, NULL);
-  app = ossp_application_new ();
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (app));
-  window = OSSP_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
-  g_assert_nonnull (window);
-  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 800);
-  while (!gtk_widget_get_mapped (GTK_WIDGET (window)))
-    g_main_context_iteration (NULL, TRUE);
-  ossp_gui_test_spin (200);
+  ossp_gui_test_init (&argc, &argv);
+  window = ossp_gui_test_start_app (&app, 1000, 800);
 
   g_test_add_func ("/gui-app/open-edit-save", test_open_edit_save);
   g_test_add_func ("/gui-app/unsaved-prompt", test_unsaved_prompt);
@@ -470,8 +466,5 @@ main (int argc, char **argv)
   g_test_add_func ("/gui-app/accessible-names", test_accessible_names);
   g_test_add_func ("/gui-app/narrow", test_narrow);
   g_test_add_func ("/gui-app/frames-during-signing", test_frames_during_signing);
-  ret = g_test_run ();
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_object_unref (app);
-  return ret;
+  return ossp_gui_test_run_app (app, window);
 }

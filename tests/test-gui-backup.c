@@ -7,30 +7,14 @@
 #include <adwaita.h>
 
 #include "ossp-backup-page.h"
-#include "ossp-window.h"
+#include "ossp-gui-test-helper.h"
 #include "ossp-test-helper.h"
 
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-}
-
+/* the file work runs in a GTask: wait for its result */
 static void
 wait_idle (OsspBackupPage *page)
 {
-  gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-
-  spin (10);
-  while (ossp_backup_page_get_busy (page))
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, end);
-      g_main_context_iteration (NULL, FALSE);
-    }
-  spin (50);
+  g_assert_true (ossp_gui_test_wait_not_busy (page, 20));
 }
 
 static gpointer
@@ -55,43 +39,13 @@ click (OsspBackupPage *page, const char *name)
 
   g_assert_true (gtk_widget_is_sensitive (button));
   g_signal_emit_by_name (button, "clicked");
-  spin (30);
+  ossp_gui_test_spin (30);
 }
 
 static const char *
 label_text (OsspBackupPage *page, const char *name)
 {
   return gtk_label_get_text (GTK_LABEL (child (page, name)));
-}
-
-static void
-screenshot (GtkWidget *window, const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), name, NULL);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  GskRenderNode *node;
-  int w = gtk_widget_get_width (window), h = gtk_widget_get_height (window);
-
-  spin (300);
-  gdk_paintable_snapshot (paintable, snapshot, w, h);
-  node = gtk_snapshot_free_to_node (snapshot);
-  /* a slow (sanitizer, loaded) machine may not have drawn the first frame yet */
-  for (int tries = 0; node == NULL && tries < 500; tries++)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (10000);
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, snapshot, w, h);
-      node = gtk_snapshot_free_to_node (snapshot);
-    }
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
-  gsk_render_node_unref (node);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
 }
 
 static OsspBackupPage *
@@ -102,17 +56,6 @@ find_page (OsspWindow *window)
 
   g_assert_nonnull (page);
   return OSSP_BACKUP_PAGE (page);
-}
-
-static AdwMessageDialog *
-find_dialog (void)
-{
-  g_autoptr(GList) tops = gtk_window_list_toplevels ();
-
-  for (GList *l = tops; l; l = l->next)
-    if (ADW_IS_MESSAGE_DIALOG (l->data) && gtk_widget_get_visible (l->data))
-      return l->data;
-  return NULL;
 }
 
 static void
@@ -137,16 +80,15 @@ test_backup_page (void)
 
   ossp_window_show_page (window, "backup");
   gtk_window_present (GTK_WINDOW (window));
-  spin (300);
+  g_assert_true (ossp_gui_test_wait_mapped (GTK_WIDGET (page), 20));
 
   /* MP15 (the window's first chip) has no backup memory: the page says why */
   g_assert_cmpstr (gtk_stack_get_visible_child_name (child (page, "stack")), ==, "unsupported");
   g_assert_nonnull (strstr (adw_status_page_get_description (child (page, "unsupported_page")), "only on STM32MP2"));
   g_assert_null (ossp_backup_page_get_list (page));
-  screenshot (GTK_WIDGET (window), "backup-page-mp15.png");
+  g_free (ossp_gui_test_screenshot (GTK_WIDGET (window), "backup-page-mp15.png"));
 
   ossp_window_set_chip_id (window, "stm32mp25");
-  spin (100);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (child (page, "stack")), ==, "editor");
   list = ossp_backup_page_get_list (page);
   g_assert_nonnull (list);
@@ -234,7 +176,7 @@ test_backup_page (void)
   /* an invalid file imports nothing and lists every problem */
   ossp_backup_page_import_file (page, invalid_file);
   wait_idle (page);
-  dialog = find_dialog ();
+  dialog = ossp_gui_test_find_dialog (NULL);
   g_assert_nonnull (dialog);
   {
     GtkWidget *scroller = adw_message_dialog_get_extra_child (dialog);
@@ -247,7 +189,7 @@ test_backup_page (void)
   }
   g_assert_true (ossp_backup_page_get_list (page) == list);
   g_assert_cmpuint (ossp_backup_list_get_n_entries (list), ==, 2);
-  screenshot (GTK_WIDGET (dialog), "backup-page-import-errors.png");
+  g_free (ossp_gui_test_screenshot (GTK_WIDGET (dialog), "backup-page-import-errors.png"));
   gtk_window_destroy (GTK_WINDOW (dialog));
 
   /* a good file replaces the list and its entries show */
@@ -263,21 +205,19 @@ test_backup_page (void)
   set_text (page, "hex_row", "deadbeef");
   set_text (page, "label_row", "clashes");
   g_assert_nonnull (strstr (label_text (page, "entry_problems"), "overlaps"));
-  screenshot (GTK_WIDGET (window), "backup-page.png");
+  g_free (ossp_gui_test_screenshot (GTK_WIDGET (window), "backup-page.png"));
 
   /* every entry ends below 0x120, so the list may move to the 512-byte TAMP */
   adw_combo_row_set_selected (child (page, "memory_row"), 0);
   g_assert_cmpstr (ossp_backup_list_get_memory_kind (list), ==, "tamp");
 
-  gtk_window_destroy (GTK_WINDOW (window));
-  spin (50);
+  ossp_gui_test_close_window (GTK_WINDOW (window));
 }
 
 int
 main (int argc, char **argv)
 {
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  ossp_gui_test_init (&argc, &argv);
   g_test_add_func ("/gui/backup/page", test_backup_page);
   return g_test_run ();
 }

@@ -9,49 +9,36 @@
  */
 #include <string.h>
 
-#include "ossp-application.h"
+#include "ossp-gui-test-helper.h"
 #include "ossp-image-page.h"
 #include "ossp-keys-test-helper.h"
-#include "ossp-window.h"
 
 #define PASSWORD "image-page-Pa55"
 
 static OsspApplication *app;
 static OsspWindow *window;
 
-/* depth-first search by widget name (the .ui sets name = id) */
+/* the row named @row_name of @group, or NULL */
 static GtkWidget *
-lookup (GtkWidget  *root,
-        GType       type,
-        const char *name)
+row (OsspImagePage *page,
+     const char    *group,
+     const char    *row_name)
 {
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type) &&
-      (name == NULL || g_strcmp0 (gtk_widget_get_name (root), name) == 0))
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *w = lookup (c, type, name);
-      if (w)
-        return w;
-    }
-  return NULL;
+  return ossp_gui_test_find (ossp_gui_test_get (page, group), ADW_TYPE_ACTION_ROW, row_name);
 }
 
-static GtkWidget *
-child (OsspImagePage *page,
-       const char    *name)
-{
-  GtkWidget *w = lookup (GTK_WIDGET (page), GTK_TYPE_WIDGET, name);
-  g_assert_nonnull (w);
-  return w;
-}
+typedef struct {
+  OsspImagePage *page;
+  const char    *group;
+  const char    *row_name;
+} RowWait;
 
-static void
-iterate_for (guint ms)
+static gboolean
+row_shown (gpointer data)
 {
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE), g_usleep (2000);
+  RowWait *want = data;
+
+  return !ossp_image_page_get_busy (want->page) && row (want->page, want->group, want->row_name) != NULL;
 }
 
 /* waits until the page is idle and @group holds a row named @row_name */
@@ -60,66 +47,31 @@ wait_for_row (OsspImagePage *page,
               const char    *group,
               const char    *row_name)
 {
-  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-  while (g_get_monotonic_time () < end &&
-         (ossp_image_page_get_busy (page) || lookup (child (page, group), ADW_TYPE_ACTION_ROW, row_name) == NULL))
-    g_main_context_iteration (NULL, TRUE);
+  ossp_gui_test_wait (row_shown, &(RowWait) { page, group, row_name }, 60);
   g_assert_false (ossp_image_page_get_busy (page));
-  if (lookup (child (page, group), ADW_TYPE_ACTION_ROW, row_name) == NULL)
+  if (row (page, group, row_name) == NULL)
     g_error ("no row %s in %s; status: %s", row_name, group,
-             gtk_label_get_text (GTK_LABEL (child (page, "status_label"))));
+             gtk_label_get_text (GTK_LABEL (ossp_gui_test_get (page, "status_label"))));
 }
 
+/* the status is set with the result, when the page stops being busy */
 static void
 wait_idle (OsspImagePage *page)
 {
-  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-  while (ossp_image_page_get_busy (page) && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
+  ossp_gui_test_wait_not_busy (page, 60);
   g_assert_false (ossp_image_page_get_busy (page));
-  iterate_for (50);
 }
 
 static const char *
-row_subtitle (OsspImagePage *page, const char *group, const char *row)
+row_subtitle (OsspImagePage *page, const char *group, const char *row_name)
 {
-  return adw_action_row_get_subtitle (ADW_ACTION_ROW (lookup (child (page, group), ADW_TYPE_ACTION_ROW, row)));
+  return adw_action_row_get_subtitle (ADW_ACTION_ROW (row (page, group, row_name)));
 }
 
 static const char *
-row_title (OsspImagePage *page, const char *group, const char *row)
+row_title (OsspImagePage *page, const char *group, const char *row_name)
 {
-  return adw_preferences_row_get_title (ADW_PREFERENCES_ROW (lookup (child (page, group), ADW_TYPE_ACTION_ROW, row)));
-}
-
-static void
-screenshot (const char *name)
-{
-  GtkWidget *w = GTK_WIDGET (window);
-  int width = gtk_widget_get_width (w), height = gtk_widget_get_height (w);
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (w);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
-                                            name, NULL);
-
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  /* a slow (sanitizer, loaded) machine may not have drawn the first frame yet */
-  for (int tries = 0; node == NULL && tries < 500; tries++)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (10000);
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, snapshot, width, height);
-      node = gtk_snapshot_free_to_node (snapshot);
-    }
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (w)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
+  return adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row (page, group, row_name)));
 }
 
 static OsspImagePage *
@@ -129,10 +81,9 @@ show_page (const char *chip)
 
   ossp_window_set_chip_id (window, chip);
   ossp_window_show_page (window, "image");
-  iterate_for (100);
-  page = lookup (GTK_WIDGET (window), OSSP_TYPE_IMAGE_PAGE, NULL);
+  page = ossp_gui_test_find (GTK_WIDGET (window), OSSP_TYPE_IMAGE_PAGE, NULL);
   g_assert_nonnull (page);
-  g_assert_true (gtk_widget_get_mapped (page));
+  g_assert_true (ossp_gui_test_wait_mapped (page, 20));
   g_assert_cmpstr (ossp_chip_get_id (ossp_image_page_get_chip (OSSP_IMAGE_PAGE (page))), ==, chip);
   return OSSP_IMAGE_PAGE (page);
 }
@@ -195,18 +146,18 @@ test_gui_image_mp15 (void)
   g_assert_nonnull (strstr (row_subtitle (page, "input_group", "header_version"), "1.0"));
   g_assert_nonnull (strstr (row_subtitle (page, "input_group", "signature"), "none"));
   /* a v1 image has no key table: those rows are hidden */
-  g_assert_false (gtk_widget_get_visible (child (page, "pubkeys_row")));
-  g_assert_false (gtk_widget_get_sensitive (child (page, "sign_button")));
+  g_assert_false (gtk_widget_get_visible (ossp_gui_test_get (page, "pubkeys_row")));
+  g_assert_false (gtk_widget_get_sensitive (ossp_gui_test_get (page, "sign_button")));
 
   ossp_image_page_set_key_file (page, priv);
   ossp_image_page_set_output (page, output);
-  gtk_editable_set_text (GTK_EDITABLE (child (page, "image_version_row")), "2");
-  gtk_editable_set_text (GTK_EDITABLE (child (page, "password_row")), PASSWORD);
-  g_assert_true (gtk_widget_get_sensitive (child (page, "sign_button")));
-  g_signal_emit_by_name (child (page, "sign_button"), "clicked");
+  gtk_editable_set_text (GTK_EDITABLE (ossp_gui_test_get (page, "image_version_row")), "2");
+  gtk_editable_set_text (GTK_EDITABLE (ossp_gui_test_get (page, "password_row")), PASSWORD);
+  g_assert_true (gtk_widget_get_sensitive (ossp_gui_test_get (page, "sign_button")));
+  g_signal_emit_by_name (ossp_gui_test_get (page, "sign_button"), "clicked");
   /* the work runs in a thread: the click returns at once, busy */
   g_assert_true (ossp_image_page_get_busy (page));
-  g_assert_false (gtk_widget_get_sensitive (child (page, "sign_button")));
+  g_assert_false (gtk_widget_get_sensitive (ossp_gui_test_get (page, "sign_button")));
   wait_for_row (page, "result_group", "public_key");
   g_assert_nonnull (strstr (row_subtitle (page, "result_group", "image_version"), "2"));
 
@@ -221,25 +172,24 @@ test_gui_image_mp15 (void)
   /* Verify in the page, with the PKH as the OTP would hold it */
   ossp_key_pair_get_pkh (pubkey, FALSE, pkh);
   pkh_hex = ossp_hex_encode (pkh, 32);
-  gtk_editable_set_text (GTK_EDITABLE (child (page, "expect_row")), pkh_hex);
-  g_signal_emit_by_name (child (page, "verify_button"), "clicked");
+  gtk_editable_set_text (GTK_EDITABLE (ossp_gui_test_get (page, "expect_row")), pkh_hex);
+  g_signal_emit_by_name (ossp_gui_test_get (page, "verify_button"), "clicked");
   wait_for_row (page, "verify_group", "signature");
   g_assert_nonnull (strstr (row_title (page, "verify_group", "signature"), "Pass"));
   g_assert_nonnull (strstr (row_title (page, "verify_group", "checksum"), "Pass"));
   g_assert_nonnull (strstr (row_title (page, "verify_group", "pkh"), "Pass"));
-  iterate_for (1000);
-  screenshot ("test-gui-image-mp15.png");
+  g_free (ossp_gui_test_screenshot (GTK_WIDGET (window), "test-gui-image-mp15.png"));
 
   /* a wrong password: a clear message, nothing written */
   {
     g_autofree char *other = g_build_filename (dir, "other.stm32", NULL);
     ossp_image_page_set_output (page, other);
-    gtk_editable_set_text (GTK_EDITABLE (child (page, "password_row")), "wrong");
-    g_signal_emit_by_name (child (page, "sign_button"), "clicked");
+    gtk_editable_set_text (GTK_EDITABLE (ossp_gui_test_get (page, "password_row")), "wrong");
+    g_signal_emit_by_name (ossp_gui_test_get (page, "sign_button"), "clicked");
     wait_idle (page);
     g_assert_false (g_file_test (other, G_FILE_TEST_EXISTS));
-    g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (child (page, "status_label"))), "password"));
-    g_assert_true (gtk_widget_has_css_class (child (page, "status_label"), "error"));
+    g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (ossp_gui_test_get (page, "status_label"))), "password"));
+    g_assert_true (gtk_widget_has_css_class (ossp_gui_test_get (page, "status_label"), "error"));
   }
 }
 
@@ -267,21 +217,21 @@ test_gui_image_mp13 (void)
   wait_for_row (page, "input_group", "extension_flags");
   /* a raw binary is shown with the header it will get: v2.0, padding only */
   g_assert_nonnull (strstr (row_subtitle (page, "input_group", "header_version"), "2.0"));
-  g_assert_true (gtk_widget_get_visible (child (page, "pubkeys_row")));
-  g_assert_true (gtk_widget_get_visible (child (page, "key_index_row")));
+  g_assert_true (gtk_widget_get_visible (ossp_gui_test_get (page, "pubkeys_row")));
+  g_assert_true (gtk_widget_get_visible (ossp_gui_test_get (page, "key_index_row")));
 
   ossp_image_page_set_key_file (page, privs[5]);
   ossp_image_page_set_public_keys (page, (const char * const *) pubs);
   ossp_image_page_set_output (page, output);
-  gtk_editable_set_text (GTK_EDITABLE (child (page, "password_row")), PASSWORD);
-  gtk_editable_set_text (GTK_EDITABLE (child (page, "entry_point_row")), "0x2ffe0000");
-  adw_combo_row_set_selected (ADW_COMBO_ROW (child (page, "binary_type_row")), 1);  /* fsbl */
-  gtk_editable_set_text (GTK_EDITABLE (child (page, "expect_row")), "");
-  g_signal_emit_by_name (child (page, "sign_button"), "clicked");
-  g_assert_true (gtk_widget_get_visible (child (page, "progress_bar")));
+  gtk_editable_set_text (GTK_EDITABLE (ossp_gui_test_get (page, "password_row")), PASSWORD);
+  gtk_editable_set_text (GTK_EDITABLE (ossp_gui_test_get (page, "entry_point_row")), "0x2ffe0000");
+  adw_combo_row_set_selected (ADW_COMBO_ROW (ossp_gui_test_get (page, "binary_type_row")), 1);  /* fsbl */
+  gtk_editable_set_text (GTK_EDITABLE (ossp_gui_test_get (page, "expect_row")), "");
+  g_signal_emit_by_name (ossp_gui_test_get (page, "sign_button"), "clicked");
+  g_assert_true (gtk_widget_get_visible (ossp_gui_test_get (page, "progress_bar")));
   wait_for_row (page, "result_group", "key_index");
   g_assert_cmpstr (row_subtitle (page, "result_group", "key_index"), ==, "5 of 8");
-  g_assert_false (gtk_widget_get_visible (child (page, "progress_bar")));
+  g_assert_false (gtk_widget_get_visible (ossp_gui_test_get (page, "progress_bar")));
 
   image = ossp_image_new_from_file (output, &error);
   g_assert_no_error (error);
@@ -290,19 +240,17 @@ test_gui_image_mp13 (void)
   g_assert_cmpint (ossp_image_get_key_index (image), ==, 5);
   g_assert_cmpuint (ossp_image_get_binary_type (image), ==, 0x10);
 
-  g_signal_emit_by_name (child (page, "verify_button"), "clicked");
+  g_signal_emit_by_name (ossp_gui_test_get (page, "verify_button"), "clicked");
   wait_for_row (page, "verify_group", "key-table");
   g_assert_nonnull (strstr (row_title (page, "verify_group", "signature"), "Pass"));
   g_assert_nonnull (strstr (row_title (page, "verify_group", "key-table"), "Pass"));
-  iterate_for (300);
-  screenshot ("test-gui-image-mp13.png");
+  g_free (ossp_gui_test_screenshot (GTK_WIDGET (window), "test-gui-image-mp13.png"));
   /* the lower half: the input header as it was before signing */
   {
-    GtkWidget *sw = lookup (GTK_WIDGET (page), GTK_TYPE_SCROLLED_WINDOW, NULL);
+    GtkWidget *sw = ossp_gui_test_find (GTK_WIDGET (page), GTK_TYPE_SCROLLED_WINDOW, NULL);
     GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (sw));
     gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj));
-    iterate_for (500);
-    screenshot ("test-gui-image-mp13-bottom.png");
+    g_free (ossp_gui_test_screenshot (GTK_WIDGET (window), "test-gui-image-mp13-bottom.png"));
   }
   for (guint i = 0; i < 8; i++)
     {
@@ -311,35 +259,13 @@ test_gui_image_mp13 (void)
     }
 }
 
-static void
-window_added_cb (GtkApplication *application,
-                 GtkWindow      *win,
-                 gpointer        user_data)
-{
-  gtk_window_set_default_size (win, 1200, 1000);
-}
-
 int
 main (int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  int ret;
-
-  gtk_test_init (&argc, &argv, NULL);
-  app = ossp_application_new ();
-  g_signal_connect (app, "window-added", G_CALLBACK (window_added_cb), NULL);
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (app));
-  window = OSSP_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
-  g_assert_nonnull (window);
-  while (!gtk_widget_get_mapped (GTK_WIDGET (window)))
-    g_main_context_iteration (NULL, TRUE);
+  ossp_gui_test_init (&argc, &argv);
+  window = ossp_gui_test_start_app (&app, 1200, 1000);
 
   g_test_add_func ("/gui/image/mp15", test_gui_image_mp15);
   g_test_add_func ("/gui/image/mp13", test_gui_image_mp13);
-  ret = g_test_run ();
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_object_unref (app);
-  return ret;
+  return ossp_gui_test_run_app (app, window);
 }

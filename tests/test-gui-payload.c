@@ -5,53 +5,24 @@
  */
 #include <string.h>
 
+#include "ossp-gui-test-helper.h"
 #include "ossp-payload-test-helper.h"
-#include "ossp-window.h"
 #include "ossp-payload-page.h"
 
-static gboolean
-timeout_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the main loop for @ms milliseconds (layout, rendering, idles). */
-static void
-pump (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
+/* the GTask's result, and the inspector's rows laid out (they are what the
+ * test reads: only drawable labels count) */
 static void
 wait_not_busy (OsspPayloadPage *page)
 {
-  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
-
-  while (ossp_payload_page_get_busy (page))
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  pump (150);
+  g_assert_true (ossp_gui_test_wait_not_busy (page, 30));
+  g_assert_true (ossp_gui_test_wait_frame (GTK_WIDGET (page), 20));
 }
 
-static GtkWidget *
-find_widget (GtkWidget *root, gboolean (*match) (GtkWidget *, gconstpointer), gconstpointer data)
+/* after an edit: the live checks are laid out before the test reads them */
+static void
+wait_laid_out (OsspPayloadPage *page)
 {
-  if (match (root, data))
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_widget (c, match, data);
-      if (found)
-        return found;
-    }
-  return NULL;
+  g_assert_true (ossp_gui_test_wait_frame (GTK_WIDGET (page), 20));
 }
 
 static gboolean
@@ -80,38 +51,6 @@ label_contains (GtkWidget *w, gconstpointer text)
          strstr (gtk_label_get_text (GTK_LABEL (w)), text) != NULL;
 }
 
-/* Renders the window with its own renderer and writes a PNG into the build
- * dir, so a person can look at what the test drove. */
-static void
-save_screenshot (GtkWidget *window, const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, name, NULL);
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-  int w = 0, h = 0;
-
-  /* a slow build (sanitizers, valgrind) may not have drawn the window yet:
-   * keep the main loop running until there is something to render */
-  while (node == NULL && g_get_monotonic_time () < deadline)
-    {
-      GtkSnapshot *snapshot = gtk_snapshot_new ();
-
-      w = gtk_widget_get_width (window);
-      h = gtk_widget_get_height (window);
-      gdk_paintable_snapshot (paintable, snapshot, w, h);
-      node = gtk_snapshot_free_to_node (snapshot);
-      if (node == NULL)
-        g_main_context_iteration (NULL, TRUE);
-    }
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
-
 typedef struct {
   GtkWidget       *window;
   OsspPayloadPage *page;
@@ -126,20 +65,19 @@ ui_open (Ui *ui, const char *chip_id)
   ossp_window_set_chip_id (OSSP_WINDOW (ui->window), chip_id);
   ossp_window_show_page (OSSP_WINDOW (ui->window), "payload");
   gtk_window_present (GTK_WINDOW (ui->window));
-  pump (300);
-  ui->page = OSSP_PAYLOAD_PAGE (find_widget (ui->window, is_type, GSIZE_TO_POINTER (OSSP_TYPE_PAYLOAD_PAGE)));
+  ui->page = OSSP_PAYLOAD_PAGE (ossp_gui_test_find_by (ui->window, is_type, GSIZE_TO_POINTER (OSSP_TYPE_PAYLOAD_PAGE)));
   g_assert_nonnull (ui->page);
+  g_assert_true (ossp_gui_test_wait_mapped (GTK_WIDGET (ui->page), 20));
   /* the window keeps the page's chip in sync with its selector */
   g_assert_cmpstr (ossp_chip_get_id (ossp_payload_page_get_chip (ui->page)), ==, chip_id);
-  ui->build_button = find_widget (GTK_WIDGET (ui->page), has_action, "payload.build");
+  ui->build_button = ossp_gui_test_find_by (GTK_WIDGET (ui->page), has_action, "payload.build");
   g_assert_nonnull (ui->build_button);
 }
 
 static void
 ui_close (Ui *ui)
 {
-  gtk_window_destroy (GTK_WINDOW (ui->window));
-  pump (50);
+  ossp_gui_test_close_window (GTK_WINDOW (ui->window));
 }
 
 static void
@@ -164,24 +102,24 @@ test_gui_build_mp15 (void)
   ossp_payload_page_set_file (ui.page, OSSP_PAYLOAD_PAGE_PUBKEY, fx->pubkey);
   ossp_payload_page_set_file (ui.page, OSSP_PAYLOAD_PAGE_SECRET, fx->secret);
   ossp_payload_page_set_file (ui.page, OSSP_PAYLOAD_PAGE_OUTPUT, fx->out);
-  rma = find_widget (GTK_WIDGET (ui.page), is_entry_row_titled, "RMA");
+  rma = ossp_gui_test_find_by (GTK_WIDGET (ui.page), is_entry_row_titled, "RMA");
   g_assert_nonnull (rma);
   gtk_editable_set_text (GTK_EDITABLE (rma), "0x40000000");
-  pump (100);
+  wait_laid_out (ui.page);
   /* live checks say why */
   g_assert_nonnull (strstr (ossp_payload_page_get_problem (ui.page, OSSP_PAYLOAD_PAGE_NONCE), "ROM"));
   g_assert_null (ossp_payload_page_get_problem (ui.page, OSSP_PAYLOAD_PAGE_KEY));
   g_assert_true (gtk_widget_has_css_class (rma, "error"));
   g_assert_false (gtk_widget_is_sensitive (ui.build_button));
-  save_screenshot (ui.window, "payload-page-checks.png");
+  g_free (ossp_gui_test_screenshot (ui.window, "payload-page-checks.png"));
 
   ossp_payload_page_set_file (ui.page, OSSP_PAYLOAD_PAGE_NONCE, fx->nonce);
   gtk_editable_set_text (GTK_EDITABLE (rma), "0x1234567");
-  pump (100);
+  wait_laid_out (ui.page);
   g_assert_null (ossp_payload_page_get_problem (ui.page, OSSP_PAYLOAD_PAGE_NONCE));
   g_assert_true (gtk_widget_is_sensitive (ui.build_button));
   /* the summary counts the words (word 2 of the fixture is zero) */
-  g_assert_nonnull (find_widget (GTK_WIDGET (ui.page), label_contains, "36 secret words"));
+  g_assert_nonnull (ossp_gui_test_find_by (GTK_WIDGET (ui.page), label_contains, "36 secret words"));
 
   /* Build: a GTask; the result is shown in the inspector with its plan */
   g_signal_emit_by_name (ui.build_button, "clicked");
@@ -192,10 +130,10 @@ test_gui_build_mp15 (void)
   g_assert_nonnull (shown);
   g_assert_true (ossp_payload_is_decrypted (shown));
   g_assert_cmpuint (ossp_payload_get_plan (shown)->len, ==, 8 + 1 + 1 + 37 + 1);
-  g_assert_nonnull (find_widget (GTK_WIDGET (ui.page), label_contains, "every tag verifies"));
-  g_assert_nonnull (find_widget (GTK_WIDGET (ui.page), label_contains, "RMA_PASSWORD"));
-  g_assert_nonnull (find_widget (GTK_WIDGET (ui.page), label_contains, "0x********"));
-  g_assert_null (find_widget (GTK_WIDGET (ui.page), label_contains, "0x01234567"));
+  g_assert_nonnull (ossp_gui_test_find_by (GTK_WIDGET (ui.page), label_contains, "every tag verifies"));
+  g_assert_nonnull (ossp_gui_test_find_by (GTK_WIDGET (ui.page), label_contains, "RMA_PASSWORD"));
+  g_assert_nonnull (ossp_gui_test_find_by (GTK_WIDGET (ui.page), label_contains, "0x********"));
+  g_assert_null (ossp_gui_test_find_by (GTK_WIDGET (ui.page), label_contains, "0x01234567"));
 
   /* the file the page wrote is what the CLI model reads */
   read = ossp_payload_new_from_file (fx->out, &error);
@@ -209,11 +147,11 @@ test_gui_build_mp15 (void)
   /* open it again in the inspector, and show the secret values */
   ossp_payload_page_inspect (ui.page, fx->out);
   wait_not_busy (ui.page);
-  switch_widget = find_widget (GTK_WIDGET (ui.page), is_type, GSIZE_TO_POINTER (GTK_TYPE_SWITCH));
+  switch_widget = ossp_gui_test_find_by (GTK_WIDGET (ui.page), is_type, GSIZE_TO_POINTER (GTK_TYPE_SWITCH));
   gtk_switch_set_active (GTK_SWITCH (switch_widget), TRUE);
-  pump (200);
-  g_assert_nonnull (find_widget (GTK_WIDGET (ui.page), label_contains, "0x01234567"));
-  save_screenshot (ui.window, "payload-page-mp15.png");
+  wait_laid_out (ui.page);
+  g_assert_nonnull (ossp_gui_test_find_by (GTK_WIDGET (ui.page), label_contains, "0x01234567"));
+  g_free (ossp_gui_test_screenshot (ui.window, "payload-page-mp15.png"));
   ui_close (&ui);
 }
 
@@ -232,11 +170,11 @@ test_gui_build_mp25 (void)
   /* the TAMP file at a backup-SRAM base is refused, with the reason */
   ossp_payload_page_set_backup (ui.page, "tamp", fx->tamp, 0x46010100);
   ossp_payload_page_set_backup (ui.page, "bkpsram", fx->tamp, 0x42000000);
-  pump (100);
+  wait_laid_out (ui.page);
   g_assert_false (gtk_widget_is_sensitive (ui.build_button));
-  g_assert_nonnull (find_widget (GTK_WIDGET (ui.page), label_contains, "does not match the backup file"));
+  g_assert_nonnull (ossp_gui_test_find_by (GTK_WIDGET (ui.page), label_contains, "does not match the backup file"));
   ossp_payload_page_set_backup (ui.page, "bkpsram", fx->bkpsram, 0x52000000);
-  pump (100);
+  wait_laid_out (ui.page);
   g_assert_true (gtk_widget_is_sensitive (ui.build_button));
 
   g_signal_emit_by_name (ui.build_button, "clicked");
@@ -245,16 +183,15 @@ test_gui_build_mp25 (void)
   g_assert_nonnull (shown);
   g_assert_cmpuint (ossp_payload_get_n_sections (shown), ==, 3);
   g_assert_cmphex (ossp_payload_get_section (shown, 2)->base, ==, 0x52000000);
-  g_assert_nonnull (find_widget (GTK_WIDGET (ui.page), label_contains, "0x52000100"));
-  save_screenshot (ui.window, "payload-page-mp25.png");
+  g_assert_nonnull (ossp_gui_test_find_by (GTK_WIDGET (ui.page), label_contains, "0x52000100"));
+  g_free (ossp_gui_test_screenshot (ui.window, "payload-page-mp25.png"));
   ui_close (&ui);
 }
 
 int
 main (int argc, char **argv)
 {
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  ossp_gui_test_init (&argc, &argv);
   g_test_add_func ("/gui/payload/build-mp15", test_gui_build_mp15);
   g_test_add_func ("/gui/payload/build-mp25", test_gui_build_mp25);
   return g_test_run ();

@@ -44,6 +44,7 @@ test_every_page (void)
   g_autofree char *path = ossp_test_make_example ("mp25");
   g_autoptr(GError) error = NULL;
   AdwStyleManager *style = adw_style_manager_get_default ();
+  AdwViewStack *stack = ADW_VIEW_STACK (ossp_gui_test_find (GTK_WIDGET (window), ADW_TYPE_VIEW_STACK, NULL));
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "color-scheme",
                                   g_variant_new_string (g_str_equal (variant, "dark") ? "dark" : "light"));
@@ -79,7 +80,8 @@ test_every_page (void)
       g_autofree char *shot = NULL;
 
       ossp_window_show_page (window, page_names[i]);
-      ossp_gui_test_spin (400);
+      /* finished what showing it started (the HSM page reads its card) */
+      g_assert_true (ossp_gui_test_wait_not_busy (adw_view_stack_get_visible_child (stack), 20));
       shot = ossp_gui_test_screenshot (GTK_WIDGET (window), name);
       g_assert_true (g_file_test (shot, G_FILE_TEST_EXISTS));
     }
@@ -89,9 +91,7 @@ test_every_page (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *po_dir = NULL;
-  int ret;
 
   /* C.UTF-8 + LANGUAGE=fr reads the French catalogue of the build tree */
   setlocale (LC_ALL, "");
@@ -102,21 +102,9 @@ main (int argc, char **argv)
   if (g_getenv ("OSSP_SHOT_VARIANT"))
     variant = g_getenv ("OSSP_SHOT_VARIANT");
 
-  gtk_test_init (&argc, &argv, NULL);
-  app = ossp_application_new ();
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (app));
-  window = OSSP_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
-  g_assert_nonnull (window);
-  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 800);
-  while (!gtk_widget_get_mapped (GTK_WIDGET (window)))
-    g_main_context_iteration (NULL, TRUE);
-  ossp_gui_test_spin (200);
+  ossp_gui_test_init (&argc, &argv);
+  window = ossp_gui_test_start_app (&app, 1100, 800);
 
   g_test_add_func ("/gui-screenshots/every-page", test_every_page);
-  ret = g_test_run ();
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_object_unref (app);
-  return ret;
+  return ossp_gui_test_run_app (app, window);
 }

@@ -9,104 +9,10 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 
+#include "ossp-gui-test-helper.h"
 #include "ossp-test-hsm.h"
-#include "ossp-window.h"
 #include "ossp-hsm-page.h"
 #include "ossp-sim-hsm.h"
-
-static char *tmpdir;
-
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-}
-
-typedef gboolean (*Cond) (gpointer data);
-
-static gboolean
-wait_for (Cond cond, gpointer data, guint timeout_ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-  return TRUE;
-}
-
-static GtkWidget *
-find_descendant (GtkWidget *widget, GType type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_descendant (c, type);
-      if (found)
-        return found;
-    }
-  return NULL;
-}
-
-static AdwMessageDialog *
-find_dialog (void)
-{
-  GListModel *tops = gtk_window_get_toplevels ();   /* owned by GTK */
-  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
-    {
-      g_autoptr(GObject) w = g_list_model_get_item (tops, i);
-      if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
-        return ADW_MESSAGE_DIALOG (w);
-    }
-  return NULL;
-}
-
-static gboolean
-dialog_shown (gpointer data)
-{
-  return find_dialog () != NULL;
-}
-
-/* the dialog's own response button, clicked like a user would */
-static void
-click_response (AdwMessageDialog *dialog,
-                const char       *label)
-{
-  GtkWidget *found = NULL;
-  GPtrArray *todo = g_ptr_array_new ();
-
-  g_ptr_array_add (todo, dialog);
-  while (todo->len > 0 && found == NULL)
-    {
-      GtkWidget *w = g_ptr_array_steal_index (todo, todo->len - 1);
-      if (GTK_IS_BUTTON (w) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (w)), label) == 0)
-        found = w;
-      for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
-        g_ptr_array_add (todo, c);
-    }
-  g_ptr_array_unref (todo);
-  g_assert_nonnull (found);
-  g_assert_true (gtk_widget_is_sensitive (found));
-  g_signal_emit_by_name (found, "clicked");
-}
-
-static gboolean
-no_dialog (gpointer data)
-{
-  return find_dialog () == NULL;
-}
-
-static gboolean
-page_idle (gpointer data)
-{
-  return !ossp_hsm_page_get_busy (data);
-}
 
 static const char *
 subtitle (OsspHsmPage *page, const char *row)
@@ -120,27 +26,6 @@ static gboolean
 state_is_locked (gpointer data)
 {
   return !ossp_hsm_page_get_busy (data) && g_str_has_prefix (subtitle (data, "state_row"), "Locked");
-}
-
-/* What the window shows, rendered by its own renderer, saved as PNG. */
-static void
-screenshot (GtkWidget *widget, const char *name)
-{
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, name, NULL);
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-
-  g_assert_cmpint (w, >, 0);
-  gdk_paintable_snapshot (paintable, snapshot, w, h);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
 }
 
 static void
@@ -158,22 +43,22 @@ test_page_provision (void)
   AdwMessageDialog *dialog;
   OsspTestChip chip;
   g_autoptr(GBytes) perso = NULL;
-  g_autofree char *perso_path = g_build_filename (tmpdir, "mp15.ospd", NULL);
-  g_autofree char *key_path = g_build_filename (tmpdir, "enc_key.bin", NULL);
-  g_autofree char *nonce_path = g_build_filename (tmpdir, "nonce.bin", NULL);
-  g_autofree char *state_path = g_build_filename (tmpdir, "data", "openssp", "soft-hsm.json", NULL);
+  g_autofree char *perso_path = g_build_filename (ossp_gui_test_get_private_dir (), "mp15.ospd", NULL);
+  g_autofree char *key_path = g_build_filename (ossp_gui_test_get_private_dir (), "enc_key.bin", NULL);
+  g_autofree char *nonce_path = g_build_filename (ossp_gui_test_get_private_dir (), "nonce.bin", NULL);
+  g_autofree char *state_path = g_build_filename (ossp_gui_test_get_private_dir (), "data", "openssp", "soft-hsm.json", NULL);
   GObject *fw, *max, *button;
 
   gtk_window_set_default_size (GTK_WINDOW (window), 900, 1100);
   gtk_window_present (GTK_WINDOW (window));
   ossp_window_show_page (window, "hsm");
-  page = OSSP_HSM_PAGE (find_descendant (GTK_WIDGET (window), OSSP_TYPE_HSM_PAGE));
+  page = OSSP_HSM_PAGE (ossp_gui_test_find (GTK_WIDGET (window), OSSP_TYPE_HSM_PAGE, NULL));
   g_assert_nonnull (page);
 
-  /* the simulated HSM is on by default and the page reads it when shown */
-  g_assert_true (wait_for ((Cond) gtk_widget_get_mapped, page, 5000));
-  spin (100);
-  g_assert_true (wait_for (page_idle, page, 10000));
+  /* the simulated HSM is on by default and the page reads it when shown
+   * (mapping starts the read: busy from then on until the answer) */
+  g_assert_true (ossp_gui_test_wait_mapped (GTK_WIDGET (page), 20));
+  g_assert_true (ossp_gui_test_wait_not_busy (page, 10));
   g_assert_true (g_str_has_prefix (subtitle (page, "state_row"), "Blank"));
   g_assert_cmpuint (strlen (subtitle (page, "serial_row")), ==, 16);
   g_assert_true (g_file_test (state_path, G_FILE_TEST_EXISTS));
@@ -197,12 +82,12 @@ test_page_provision (void)
 
   /* one click is never enough: a dialog with the plan comes first */
   g_signal_emit_by_name (button, "clicked");
-  g_assert_true (wait_for (dialog_shown, NULL, 10000));
-  dialog = find_dialog ();
+  g_assert_true (ossp_gui_test_wait_dialog (NULL, TRUE, 10));
+  dialog = ossp_gui_test_find_dialog (NULL);
   {
     /* the plan is the dialog's extra child */
     GtkWidget *extra = adw_message_dialog_get_extra_child (dialog);
-    GtkWidget *label = extra ? find_descendant (extra, GTK_TYPE_LABEL) : NULL;
+    GtkWidget *label = extra ? ossp_gui_test_find (extra, GTK_TYPE_LABEL, NULL) : NULL;
     const char *plan;
     g_assert_nonnull (label);
     plan = gtk_label_get_text (GTK_LABEL (label));
@@ -215,22 +100,21 @@ test_page_provision (void)
   g_assert_true (adw_message_dialog_has_response (dialog, "cancel"));
   g_assert_cmpint (adw_message_dialog_get_response_appearance (dialog, "provision"), ==, ADW_RESPONSE_DESTRUCTIVE);
   g_assert_cmpstr (adw_message_dialog_get_default_response (dialog), ==, "cancel");
-  spin (300);
-  screenshot (GTK_WIDGET (dialog), "hsm-page-dialog.png");
+  g_free (ossp_gui_test_screenshot (GTK_WIDGET (dialog), "hsm-page-dialog.png"));
 
   /* Cancel changes nothing */
-  click_response (dialog, "_Cancel");
-  g_assert_true (wait_for (no_dialog, NULL, 5000));
-  spin (200);
-  g_assert_true (wait_for (page_idle, page, 5000));
+  ossp_gui_test_click_response (dialog, "_Cancel");
+  g_assert_true (ossp_gui_test_wait_dialog (NULL, FALSE, 5));
+  ossp_gui_test_spin (200);
+  g_assert_true (ossp_gui_test_wait_not_busy (page, 5));
   g_assert_true (g_str_has_prefix (subtitle (page, "state_row"), "Blank"));
 
   /* again, and confirm */
   g_signal_emit_by_name (button, "clicked");
-  g_assert_true (wait_for (dialog_shown, NULL, 10000));
-  click_response (find_dialog (), "_Provision and Lock");
-  g_assert_true (wait_for (no_dialog, NULL, 5000));
-  g_assert_true (wait_for (state_is_locked, page, 10000));
+  g_assert_true (ossp_gui_test_wait_dialog (NULL, TRUE, 10));
+  ossp_gui_test_click_response (ossp_gui_test_find_dialog (NULL), "_Provision and Lock");
+  g_assert_true (ossp_gui_test_wait_dialog (NULL, FALSE, 5));
+  g_assert_true (ossp_gui_test_wait (state_is_locked, page, 10));
   g_assert_cmpstr (subtitle (page, "firmware_id_row"), ==, "SSP_MPU_LINE1");
   g_assert_cmpstr (subtitle (page, "counter_row"), ==, "0 delivered, 5 remaining");
   g_assert_nonnull (strstr (subtitle (page, "products_row"), "5000200A (STM32MP15)"));
@@ -241,9 +125,9 @@ test_page_provision (void)
     g_autoptr(GBytes) lic = ossp_hsm_get_license (ossp_hsm_page_get_hsm (page), cert, NULL, &error);
     GObject *read = gtk_widget_get_template_child (GTK_WIDGET (page), OSSP_TYPE_HSM_PAGE, "read_button");
     g_assert_no_error (error);
+    /* Read is busy from the click until the answer */
     g_signal_emit_by_name (read, "clicked");
-    spin (50);
-    g_assert_true (wait_for (page_idle, page, 10000));
+    g_assert_true (ossp_gui_test_wait_not_busy (page, 10));
     g_assert_cmpstr (subtitle (page, "counter_row"), ==, "1 delivered, 4 remaining");
   }
   /* the card state file says the same, independently of the page */
@@ -257,35 +141,20 @@ test_page_provision (void)
   }
   /* a locked card: no dialog, a toast instead */
   g_signal_emit_by_name (button, "clicked");
-  g_assert_true (wait_for (page_idle, page, 10000));
-  spin (200);
-  g_assert_null (find_dialog ());
+  g_assert_true (ossp_gui_test_wait_not_busy (page, 10));
+  ossp_gui_test_spin (200);
+  g_assert_null (ossp_gui_test_find_dialog (NULL));
 
-  spin (300);
-  screenshot (GTK_WIDGET (window), "hsm-page.png");
-  gtk_window_destroy (GTK_WINDOW (window));
-  spin (100);
+  g_free (ossp_gui_test_screenshot (GTK_WIDGET (window), "hsm-page.png"));
+  ossp_gui_test_close_window (GTK_WINDOW (window));
 }
 
 int
 main (int argc, char **argv)
 {
-  g_autofree char *data = NULL;
-  g_autofree char *sock = NULL;
-  int ret;
-
-  /* before GLib caches the data dir: the soft-HSM state goes to a temp dir;
-   * no pcscd for the reader monitor (it says so, and the page copes) */
-  tmpdir = g_dir_make_tmp ("openssp-gui-XXXXXX", NULL);
-  data = g_build_filename (tmpdir, "data", NULL);
-  sock = g_build_filename (tmpdir, "no-pcscd.comm", NULL);
-  g_setenv ("XDG_DATA_HOME", data, TRUE);
-  g_setenv ("PCSCLITE_CSOCK_NAME", sock, TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  /* the soft-HSM state goes to the private data dir; no pcscd for the
+   * reader monitor (it says so, and the page copes) */
+  ossp_gui_test_init (&argc, &argv);
   g_test_add_func ("/gui/hsm-page/provision", test_page_provision);
-  ret = g_test_run ();
-  ossp_test_rm_rf (tmpdir);
-  g_free (tmpdir);
-  return ret;
+  return g_test_run ();
 }
