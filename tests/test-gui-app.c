@@ -25,6 +25,7 @@
 #include "ossp-payload-page.h"
 #include "ossp-project-page.h"
 #include "ossp-project-test-helper.h"
+#include "ossp-provision-page.h"
 #include "ossp-window.h"
 
 static OsspApplication *app;
@@ -117,6 +118,14 @@ test_open_edit_save (void)
   g_assert_true (row_mentions (page (OSSP_TYPE_IMAGE_PAGE), "tf-a-ssp.stm32"));
   g_assert_cmpuint (ossp_backup_list_get_base (ossp_backup_page_get_list (OSSP_BACKUP_PAGE (page (OSSP_TYPE_BACKUP_PAGE)))),
                     ==, 0x42000000);
+  /* the Provision page takes the project's HSM (its soft-HSM state file) */
+  {
+    GObject *hsm = gtk_widget_get_template_child (page (OSSP_TYPE_PROVISION_PAGE), OSSP_TYPE_PROVISION_PAGE,
+                                                  "hsm_dropdown");
+    GtkStringObject *item = gtk_drop_down_get_selected_item (GTK_DROP_DOWN (hsm));
+    g_assert_nonnull (item);
+    g_assert_cmpstr (gtk_string_object_get_string (item), ==, "Soft-HSM of this project (hsm.state)");
+  }
   /* opening is not an edit */
   g_assert_false (ossp_window_get_modified (window));
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "product.openssp — OpenSSP");
