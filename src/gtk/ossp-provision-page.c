@@ -65,6 +65,8 @@ struct _OsspProvisionPage
   GPtrArray         *hsm_ids;
   GtkStringList     *hsm_labels;
   guint              refresh_id;
+  GCancellable      *scan_cancellable; /* the port scan in a thread */
+  gboolean           scanning;
   guint              sim_baud;
 
   gboolean           busy;
@@ -173,14 +175,26 @@ set_choices (GtkDropDown   *dropdown,
     gtk_drop_down_set_selected (dropdown, 0);
 }
 
-static gboolean
-refresh_ports (gpointer data)
+typedef struct {
+  GStrv ports;
+  GStrv descs;
+} PortScan;
+
+static void
+port_scan_free (PortScan *scan)
 {
-  OsspProvisionPage *self = data;
+  g_strfreev (scan->ports);
+  g_strfreev (scan->descs);
+  g_free (scan);
+}
+
+static void
+show_ports (OsspProvisionPage *self,
+            PortScan          *scan)
+{
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
-  g_auto(GStrv) descs = NULL;
-  g_auto(GStrv) ports = ossp_link_list_ports (&descs);
+  GStrv ports = scan->ports, descs = scan->descs;
 
   g_ptr_array_add (ids, g_strdup ("sim"));
   g_ptr_array_add (labels, g_strdup (_("Built-in simulated board (a new chip each run)")));
@@ -192,6 +206,55 @@ refresh_ports (gpointer data)
   self->quiet_choice = TRUE;
   set_choices (self->port_dropdown, self->port_labels, self->port_ids, ids, labels);
   self->quiet_choice = FALSE;
+}
+
+/* Listing ports walks udev and libusb: now, when the answer is needed at once
+ * (start-up, a port to select), else in a thread (every REFRESH_SECONDS) so
+ * that the main loop never waits on the bus. */
+static void
+refresh_ports (OsspProvisionPage *self)
+{
+  PortScan scan = { NULL, NULL };
+
+  scan.ports = ossp_link_list_ports (&scan.descs);
+  show_ports (self, &scan);
+  g_strfreev (scan.ports);
+  g_strfreev (scan.descs);
+}
+
+static gpointer
+port_scan_job (gpointer job_data, GCancellable *cancellable, GError **error)
+{
+  PortScan *scan = g_new0 (PortScan, 1);
+
+  scan->ports = ossp_link_list_ports (&scan->descs);
+  return scan;
+}
+
+static void
+port_scan_done (gpointer page, gpointer result, const GError *error, gpointer job_data)
+{
+  OsspProvisionPage *self = page;
+
+  self->scanning = FALSE;
+  /* cancelled: the page is going away */
+  if (result == NULL)
+    return;
+  show_ports (self, result);
+  port_scan_free (result);
+}
+
+static gboolean
+refresh_ports_tick (gpointer data)
+{
+  OsspProvisionPage *self = data;
+
+  if (!self->scanning)
+    {
+      self->scanning = TRUE;
+      ossp_page_run_job (self, self->scan_cancellable, port_scan_job, NULL, NULL,
+                         (GDestroyNotify) port_scan_free, port_scan_done);
+    }
   return G_SOURCE_CONTINUE;
 }
 
@@ -881,6 +944,8 @@ ossp_provision_page_dispose (GObject *object)
   OsspProvisionPage *self = OSSP_PROVISION_PAGE (object);
 
   g_clear_handle_id (&self->refresh_id, g_source_remove);
+  g_cancellable_cancel (self->scan_cancellable);
+  g_clear_object (&self->scan_cancellable);
   if (self->cancellable)
     g_cancellable_cancel (self->cancellable);
   if (self->prov != NULL)
@@ -1027,7 +1092,8 @@ ossp_provision_page_init (OsspProvisionPage *self)
   ossp_help_attach (gtk_widget_get_ancestor (GTK_WIDGET (self->payload_row), ADW_TYPE_PREFERENCES_GROUP),
                     OSSP_HELP_SECURE_CLOSED);
   /* boards come and go: follow them */
-  self->refresh_id = g_timeout_add_seconds (REFRESH_SECONDS, refresh_ports, self);
+  self->scan_cancellable = g_cancellable_new ();
+  self->refresh_id = g_timeout_add_seconds (REFRESH_SECONDS, refresh_ports_tick, self);
   set_busy (self, FALSE);
   show_inputs (self);
   refresh_audit (self);
