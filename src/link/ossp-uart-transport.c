@@ -45,6 +45,7 @@ struct _OsspUartTransport
   guint    baudrate;
   guint    reply_timeout_ms;
   guint    max_attempts;
+  guint    wait_divisor;   /* tests/fuzzing only: shortens the fixed waits */
   gboolean parity_applied;
   guint    retries;
   guint64  tx_bytes;
@@ -60,6 +61,15 @@ static void ossp_uart_transport_iface_init (OsspTransportInterface *iface);
 G_DEFINE_FINAL_TYPE_WITH_CODE (OsspUartTransport, ossp_uart_transport, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (OSSP_TYPE_TRANSPORT,
                                                       ossp_uart_transport_iface_init))
+
+/* One of the fixed waits above (START_TIMEOUT_MS, …), shortened only when a
+ * test asked for it (ossp_uart_transport_set_wait_divisor). */
+static guint
+fixed_wait_ms (OsspUartTransport *self,
+               guint              ms)
+{
+  return MAX (ms / self->wait_divisor, 1);
+}
 
 /* ---- naming, for messages that say which command and which byte ---- */
 
@@ -435,7 +445,8 @@ ossp_uart_transport_sync (OsspUartTransport *self,
       if (!tx (self, &sync, 1, cancellable, error))
         return FALSE;
       probes++;
-      probe_end = MIN (deadline, g_get_monotonic_time () + SYNC_PROBE_MS * 1000);
+      probe_end = MIN (deadline, g_get_monotonic_time ()
+                                 + (gint64) fixed_wait_ms (self, SYNC_PROBE_MS) * 1000);
       for (;;)
         {
           guint8 b = 0;
@@ -450,7 +461,7 @@ ossp_uart_transport_sync (OsspUartTransport *self,
                * drop them, so the next command reads its own ACK */
               if (probes > 1)
                 {
-                  g_usleep (DEVICE_ABORT_GAP_MS * 1000);
+                  g_usleep ((gulong) fixed_wait_ms (self, DEVICE_ABORT_GAP_MS) * 1000);
                   rx_drain (self, "late answers to earlier sync probes");
                 }
               return TRUE;
@@ -477,9 +488,9 @@ recover (OsspUartTransport *self,
   g_autoptr(GError) error = NULL;
 
   self->retries++;
-  g_usleep (DEVICE_ABORT_GAP_MS * 1000);
+  g_usleep ((gulong) fixed_wait_ms (self, DEVICE_ABORT_GAP_MS) * 1000);
   rx_drain (self, "recovering after a failed command");
-  if (!ossp_uart_transport_sync (self, 3 * SYNC_PROBE_MS, cancellable, &error))
+  if (!ossp_uart_transport_sync (self, 3 * fixed_wait_ms (self, SYNC_PROBE_MS), cancellable, &error))
     g_debug ("%s: re-sync failed: %s", self->name, error->message);
 }
 
@@ -792,7 +803,7 @@ read_part_once (OsspUartTransport *self,
     return NULL;
 
   /* v2.2 stops here, v2.6+ adds an ACK: wait briefly for it */
-  st = rx_byte (self, &b, TRAILING_ACK_WAIT_MS, cancellable, error);
+  st = rx_byte (self, &b, fixed_wait_ms (self, TRAILING_ACK_WAIT_MS), cancellable, error);
   if (st == RX_ERROR)
     {
       *reply = REPLY_FATAL;
@@ -1004,7 +1015,7 @@ uart_start (OsspTransport *transport,
   if (!tx (self, frame, sizeof frame, cancellable, error))
     return FALSE;
   what = g_strdup_printf ("the address 0x%08X", address);
-  reply = expect_ack (self, cmd, what, START_TIMEOUT_MS, cancellable, error);
+  reply = expect_ack (self, cmd, what, fixed_wait_ms (self, START_TIMEOUT_MS), cancellable, error);
   if (reply == REPLY_NACK)
     g_prefix_error (error, "start refused (the image header, signature or address did not "
                     "pass the device's checks): ");
@@ -1061,7 +1072,8 @@ uart_wait_device (OsspTransport *transport,
 
   for (;;)
     {
-      gint64 slice_end = MIN (deadline, g_get_monotonic_time () + SYNC_PROBE_MS * 1000);
+      gint64 slice_end = MIN (deadline, g_get_monotonic_time ()
+                                        + (gint64) fixed_wait_ms (self, SYNC_PROBE_MS) * 1000);
       gboolean announced = FALSE, answered = FALSE;
 
       while (!announced && !answered)
@@ -1083,7 +1095,8 @@ uart_wait_device (OsspTransport *transport,
         {
           /* the FSBL opens with one NACK (§4.2): it listens now */
           guint left_ms = (guint) MAX ((deadline - g_get_monotonic_time ()) / 1000, 0);
-          if (!ossp_uart_transport_sync (self, MAX (left_ms, 3 * SYNC_PROBE_MS), cancellable, error))
+          if (!ossp_uart_transport_sync (self, MAX (left_ms, 3 * fixed_wait_ms (self, SYNC_PROBE_MS)),
+                                         cancellable, error))
             {
               g_prefix_error (error, "the FSBL announced itself but does not answer: ");
               return OSSP_TRANSPORT_STAGE_NONE;
@@ -1095,7 +1108,7 @@ uart_wait_device (OsspTransport *transport,
           /* earlier probes may be answered late: let them land, drop them */
           if (probes > 1)
             {
-              g_usleep (DEVICE_ABORT_GAP_MS * 1000);
+              g_usleep ((gulong) fixed_wait_ms (self, DEVICE_ABORT_GAP_MS) * 1000);
               rx_drain (self, "late answers to earlier sync probes");
             }
           return probe_stage (self, cancellable, error);
@@ -1285,6 +1298,7 @@ ossp_uart_transport_init (OsspUartTransport *self)
   self->baudrate = 115200;
   self->reply_timeout_ms = DEFAULT_REPLY_TIMEOUT_MS;
   self->max_attempts = DEFAULT_ATTEMPTS;
+  self->wait_divisor = 1;
 }
 
 OsspUartTransport *
@@ -1321,6 +1335,14 @@ ossp_uart_transport_set_max_attempts (OsspUartTransport *self,
 {
   g_return_if_fail (OSSP_IS_UART_TRANSPORT (self));
   self->max_attempts = MAX (attempts, 1);
+}
+
+void
+ossp_uart_transport_set_wait_divisor (OsspUartTransport *self,
+                                      guint              divisor)
+{
+  g_return_if_fail (OSSP_IS_UART_TRANSPORT (self));
+  self->wait_divisor = MAX (divisor, 1);
 }
 
 gboolean

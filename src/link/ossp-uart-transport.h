@@ -40,6 +40,13 @@ void        ossp_uart_transport_set_reply_timeout  (OsspUartTransport *self,
 /* Attempts per command where the protocol allows a retry (default 3). */
 void        ossp_uart_transport_set_max_attempts   (OsspUartTransport *self,
                                                     guint              attempts);
+/* Tests and fuzzing only: divides the protocol's fixed waits (START's 5 s
+ * answer time, the 100 ms sync probe and optional trailing-ACK wait, the
+ * 30 ms quiet gap before a re-sync) by @divisor, at least 1 ms each, so that
+ * a scripted device on a pty runs in milliseconds.  Default 1 (the real
+ * timings); a real chip needs them.  Nothing else changes. */
+void        ossp_uart_transport_set_wait_divisor   (OsspUartTransport *self,
+                                                    guint              divisor);
 /* FALSE when the line refused even parity (a pty clears PARENB). */
 gboolean    ossp_uart_transport_get_parity_applied (OsspUartTransport *self);
 /* Retries the link needed so far (re-sent packets, re-synced commands). */
