@@ -279,6 +279,17 @@ step_wait (OsspUartTransport *t)
   check_result (stage != OSSP_TRANSPORT_STAGE_NONE, &error);
 }
 
+/* FSBL-SSP: wait for it, read the certificate, send the blob (§4.2) */
+static void
+fsbl_stage (OsspUartTransport *t, guint8 flags, gsize blob)
+{
+  step_wait (t);
+  step_phase (t);
+  step_read (t, flags);
+  step_download_start (t, 0xF3, blob, 0x2FFFF000);
+  step_phase (t);
+}
+
 /* The host keeps going after a failure, as a retrying user would: that is
  * where stale bytes and half-read replies meet the next command. */
 static void
@@ -298,23 +309,15 @@ run_sequence (OsspUartTransport *t, guint8 flags)
       step_phase (t);
       step_download_start (t, 0x01, blob, 0x2FFC2400);
       break;
-    case 2:   /* FSBL-SSP: wait for it, read the certificate, send the blob (§4.2) */
-      step_wait (t);
-      step_phase (t);
-      step_read (t, flags);
-      step_download_start (t, 0xF3, blob, 0x2FFFF000);
-      step_phase (t);
+    case 2:
+      fsbl_stage (t, flags, blob);
       break;
     default:  /* everything, in provisioning order */
       step_wait (t);
       step_identify (t);
       step_phase (t);
       step_download_start (t, 0x01, blob, 0x2FFC2400);
-      step_wait (t);
-      step_phase (t);
-      step_read (t, flags);
-      step_download_start (t, 0xF3, blob, 0x2FFFF000);
-      step_phase (t);
+      fsbl_stage (t, flags, blob);
       break;
     }
 }
