@@ -8,6 +8,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#define _GNU_SOURCE  /* sync_file_range () */
 #include "config.h"
 
 #include <errno.h>
@@ -1360,6 +1361,7 @@ static gpointer
 sink_thread (gpointer data)
 {
   Sink *sink = data;
+  off_t written = 0;
 
   for (;;)
     {
@@ -1369,6 +1371,13 @@ sink_thread (gpointer data)
         break;
       if (g_atomic_int_get (&sink->write_errno) == 0 && !write_all (sink->fd, b->data, b->len, &e))
         g_atomic_int_set (&sink->write_errno, e ? e : EIO);
+#ifdef SYNC_FILE_RANGE_WRITE
+      /* start the write-back of this block now, while the next ones are
+       * hashed: the fsync before the rename then waits for little */
+      else
+        sync_file_range (sink->fd, written, (off_t) b->len, SYNC_FILE_RANGE_WRITE);
+#endif
+      written += (off_t) b->len;
       g_async_queue_push (sink->spare, b);
     }
   return NULL;
