@@ -236,6 +236,43 @@ write_all (int         fd,
   return TRUE;
 }
 
+/* Opens the log (made if missing) and takes its exclusive lock — several
+ * stations or batch workers may share one log — then reads the last seq and
+ * line hash. Returns the descriptor, or -1 with @error (nothing left open).
+ * Called with self->lock held. */
+static int
+open_locked (OsspAuditLog *self,
+             guint        *seq,
+             char        **prev,
+             GError      **error)
+{
+  int fd = open (self->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, OSSP_ERROR,
+                   saved == EACCES || saved == EPERM ? OSSP_ERROR_PERMISSION
+                   : saved == ENOENT ? OSSP_ERROR_NOT_FOUND : OSSP_ERROR_IO,
+                   "Cannot open the audit log %s: %s", self->path, g_strerror (saved));
+      return -1;
+    }
+  while (flock (fd, LOCK_EX) != 0)
+    if (errno != EINTR)
+      {
+        g_set_error (error, OSSP_ERROR, OSSP_ERROR_IO, "Cannot lock the audit log %s: %s",
+                     self->path, g_strerror (errno));
+        close (fd);
+        return -1;
+      }
+  if (!read_tail (fd, self->path, seq, prev, error))
+    {
+      close (fd);  /* also drops the flock */
+      return -1;
+    }
+  return fd;
+}
+
 guint
 ossp_audit_log_append (OsspAuditLog *self,
                        JsonObject   *record,
@@ -255,27 +292,12 @@ ossp_audit_log_append (OsspAuditLog *self,
   g_return_val_if_fail (record != NULL, 0);
 
   g_mutex_lock (&self->lock);
-  fd = open (self->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  fd = open_locked (self, &seq, &prev, error);
   if (fd < 0)
     {
-      int saved = errno;
-      g_set_error (error, OSSP_ERROR,
-                   saved == EACCES || saved == EPERM ? OSSP_ERROR_PERMISSION
-                   : saved == ENOENT ? OSSP_ERROR_NOT_FOUND : OSSP_ERROR_IO,
-                   "Cannot open the audit log %s: %s", self->path, g_strerror (saved));
       g_mutex_unlock (&self->lock);
       return 0;
     }
-  /* several stations or batch workers may share one log */
-  while (flock (fd, LOCK_EX) != 0)
-    if (errno != EINTR)
-      {
-        g_set_error (error, OSSP_ERROR, OSSP_ERROR_IO, "Cannot lock the audit log %s: %s",
-                     self->path, g_strerror (errno));
-        goto out;
-      }
-  if (!read_tail (fd, self->path, &seq, &prev, error))
-    goto out;
 
   json_object_set_int_member (line_obj, "version", OSSP_AUDIT_LOG_VERSION);
   json_object_set_int_member (line_obj, "seq", (gint64) seq + 1);
@@ -332,26 +354,12 @@ ossp_audit_log_reserve (OsspAuditLog *self,
   g_return_val_if_fail (OSSP_IS_AUDIT_LOG (self), FALSE);
 
   g_mutex_lock (&self->lock);
-  fd = open (self->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  fd = open_locked (self, &seq, &prev, error);
   if (fd < 0)
     {
-      int saved = errno;
-      g_set_error (error, OSSP_ERROR,
-                   saved == EACCES || saved == EPERM ? OSSP_ERROR_PERMISSION
-                   : saved == ENOENT ? OSSP_ERROR_NOT_FOUND : OSSP_ERROR_IO,
-                   "Cannot open the audit log %s: %s", self->path, g_strerror (saved));
       g_mutex_unlock (&self->lock);
       return FALSE;
     }
-  while (flock (fd, LOCK_EX) != 0)
-    if (errno != EINTR)
-      {
-        g_set_error (error, OSSP_ERROR, OSSP_ERROR_IO, "Cannot lock the audit log %s: %s",
-                     self->path, g_strerror (errno));
-        goto out;
-      }
-  if (!read_tail (fd, self->path, &seq, &prev, error))
-    goto out;
   if (fstat (fd, &st) != 0)
     {
       g_set_error (error, OSSP_ERROR, OSSP_ERROR_IO, "Cannot read the audit log %s: %s",
