@@ -37,7 +37,7 @@
 #include "ossp-pcsc-hsm.h"
 #include "ossp-sim-demo.h"
 #include "ossp-sim-otp.h"
-#include "ossp-sim-umockdev.h"
+#include "ossp-test-usb-board.h"
 #include "ossp-sim-vpcd.h"
 #include "ossp-test-pcscd.h"
 
@@ -104,11 +104,7 @@ typedef struct {
   OsspSimPtyBoard  *pty;
   char             *board_state;
   /* USB */
-  UMockdevTestbed  *testbed;
-  OsspSimBoard     *board;
-  OsspSimFaults    *faults;
-  OsspSimDfuDevice *device;
-  OsspSimUmockdev  *adapter;
+  OsspTestUsbBoard  usb;
 } Bench;
 
 static gpointer
@@ -190,18 +186,7 @@ bench_new (Tk tk, const char *fault, const Row *row, gboolean trace)
     }
   else
     {
-      fo.chip_id = "stm32mp15";
-      b->testbed = umockdev_testbed_new ();
-      b->board = ossp_sim_board_new_factory (&fo, &error);
-      g_assert_no_error (error);
-      b->faults = ossp_sim_faults_new ();
-      if (fault)
-        g_assert_true (ossp_sim_faults_add (b->faults, fault, NULL));
-      ossp_sim_board_set_faults (b->board, b->faults);
-      ossp_sim_board_set_trace (b->board, trace);
-      b->device = ossp_sim_dfu_device_new (b->board, 300);
-      b->adapter = ossp_sim_umockdev_new (b->testbed, b->device, &error);
-      g_assert_no_error (error);
+      ossp_test_usb_board_init (&b->usb, "stm32mp15", fault, trace);
     }
   return b;
 }
@@ -226,11 +211,7 @@ bench_free (Bench *b)
   g_clear_object (&b->vpcd_cancel);
   g_clear_object (&b->card);
   g_clear_object (&b->pty);
-  g_clear_object (&b->adapter);
-  g_clear_object (&b->device);
-  g_clear_object (&b->board);
-  g_clear_pointer (&b->faults, ossp_sim_faults_free);
-  g_clear_object (&b->testbed);
+  ossp_test_usb_board_clear (&b->usb);
   g_free (b->board_state);
   g_free (b->hsm_state);
   g_free (b->audit_path);
@@ -566,9 +547,9 @@ run_cell (const Row *row, Tk tk)
     }
   else
     {
-      ossp_sim_umockdev_lock (b->adapter);
-      chip_state (b->board, &cs);
-      ossp_sim_umockdev_unlock (b->adapter);
+      ossp_sim_umockdev_lock (b->usb.adapter);
+      chip_state (b->usb.board, &cs);
+      ossp_sim_umockdev_unlock (b->usb.adapter);
     }
   observe (row, tk, result, error, before, after, b->audit_path, &cs);
   g_free (cs.text);
@@ -708,7 +689,7 @@ calibrate (Tk tk)
       l->plan_words = count_burnt (ossp_sim_board_get_otp (loaded));
     }
   else
-    l->plan_words = count_burnt (ossp_sim_board_get_otp (b->board));
+    l->plan_words = count_burnt (ossp_sim_board_get_otp (b->usb.board));
   bench_free (b);
 
   g_assert_true (g_file_get_contents (log, &text, NULL, NULL));
@@ -945,9 +926,9 @@ run_cell_exhausted (const Row *row, Tk tk)
     }
   else
     {
-      ossp_sim_umockdev_lock (b->adapter);
-      chip_state (b->board, &cs);
-      ossp_sim_umockdev_unlock (b->adapter);
+      ossp_sim_umockdev_lock (b->usb.adapter);
+      chip_state (b->usb.board, &cs);
+      ossp_sim_umockdev_unlock (b->usb.adapter);
     }
   g_assert_cmpint (result, ==, OSSP_PROVISION_RESULT_REFUSED);
   observe (row, tk, result, error, before, after, b->audit_path, &cs);

@@ -14,17 +14,13 @@
 #include "ossp-test-helper.h"
 #include "ossp-dfu-transport.h"
 #include "ossp-sim-demo.h"
-#include "ossp-sim-umockdev.h"
+#include "ossp-test-usb-board.h"
 
 typedef struct {
   char             *dir;
   OsspDemo         *demo;
   OsspSimHsm       *hsm;
-  UMockdevTestbed  *testbed;
-  OsspSimBoard     *board;
-  OsspSimFaults    *faults;
-  OsspSimDfuDevice *device;
-  OsspSimUmockdev  *adapter;
+  OsspTestUsbBoard  usb;
 } Bench;
 
 static void
@@ -35,7 +31,6 @@ bench_init (Bench      *b,
   g_autoptr(GError) error = NULL;
   g_autofree char *demo_dir = NULL;
   g_autofree char *hsm = NULL;
-  OsspSimFactoryOptions fo;
 
   b->dir = ossp_test_make_tmpdir ();
   demo_dir = g_build_filename (b->dir, "demo", NULL);
@@ -45,29 +40,13 @@ bench_init (Bench      *b,
   b->hsm = ossp_sim_demo_hsm_ensure (hsm, b->demo, 10, &error);
   g_assert_no_error (error);
 
-  b->testbed = umockdev_testbed_new ();
-  ossp_sim_factory_options_init (&fo);
-  fo.chip_id = chip;
-  b->board = ossp_sim_board_new_factory (&fo, &error);
-  g_assert_no_error (error);
-  b->faults = ossp_sim_faults_new ();
-  if (fault)
-    g_assert_true (ossp_sim_faults_add (b->faults, fault, NULL));
-  ossp_sim_board_set_faults (b->board, b->faults);
-  ossp_sim_board_set_trace (b->board, g_getenv ("OSSP_SIM_TRACE") != NULL);
-  b->device = ossp_sim_dfu_device_new (b->board, 300);
-  b->adapter = ossp_sim_umockdev_new (b->testbed, b->device, &error);
-  g_assert_no_error (error);
+  ossp_test_usb_board_init (&b->usb, chip, fault, g_getenv ("OSSP_SIM_TRACE") != NULL);
 }
 
 static void
 bench_clear (Bench *b)
 {
-  g_object_unref (b->adapter);
-  g_object_unref (b->device);
-  g_object_unref (b->board);
-  ossp_sim_faults_free (b->faults);
-  g_object_unref (b->testbed);
+  ossp_test_usb_board_clear (&b->usb);
   g_object_unref (b->hsm);
   ossp_demo_free (b->demo);
   g_free (b->dir);
@@ -111,10 +90,10 @@ run_usb (const char *chip)
   bench_init (&b, chip, NULL);
   g_assert_cmpint (provision (&b, &error), ==, OSSP_PROVISION_RESULT_PROVISIONED);
   g_assert_no_error (error);
-  ossp_sim_umockdev_lock (b.adapter);
-  g_assert_true (ossp_sim_board_is_provisioned (b.board));
-  g_assert_true (ossp_sim_otp_is_closed (ossp_sim_board_get_otp (b.board)));
-  ossp_sim_umockdev_unlock (b.adapter);
+  ossp_sim_umockdev_lock (b.usb.adapter);
+  g_assert_true (ossp_sim_board_is_provisioned (b.usb.board));
+  g_assert_true (ossp_sim_otp_is_closed (ossp_sim_board_get_otp (b.usb.board)));
+  ossp_sim_umockdev_unlock (b.usb.adapter);
 
   /* and a second run is refused */
   g_assert_cmpint (provision (&b, &error), ==, OSSP_PROVISION_RESULT_ALREADY_PROVISIONED);
